@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from kam.models import User
+
+
+def visible_account_ids(user: User) -> models.QuerySet:
+    """The ids of accounts a rep owns or is on the team of, as a subquery."""
+    from accounts.models import Account, AccountTeamMember
+
+    team = AccountTeamMember.objects.filter(user=user).values("account_id")
+    return Account.objects.filter(models.Q(owner=user) | models.Q(pk__in=team)).values("pk")
+
+
+class AccountQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> AccountQuerySet:
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.sees_whole_portfolio:
+            return self
+        return self.filter(pk__in=visible_account_ids(user))
+
+
+class AccountChildQuerySet(models.QuerySet):
+    """For every model that hangs under an account: access follows the account."""
+
+    account_path = "account"
+
+    def visible_to(self, user: User) -> AccountChildQuerySet:
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.sees_whole_portfolio:
+            return self
+        return self.filter(**{f"{self.account_path}__in": visible_account_ids(user)})
+
+
+class ContractQuerySet(AccountChildQuerySet):
+    def open(self) -> ContractQuerySet:
+        """Contracts still waiting for a renewal decision."""
+        return self.filter(status__in=["draft", "active", "in_renewal"])

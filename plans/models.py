@@ -1,0 +1,600 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Case, F, FloatField, Q, Value, When
+from django.db.models.functions import Cast, Coalesce, NullIf
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from kam.models import TimeStampedModel
+
+from .querysets import ActionItemQuerySet, MeasurementQuerySet, PlanChildQuerySet, PlanQuerySet
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ACTIVE = "active", _("Active")
+    UNDER_REVIEW = "under_review", _("Under review")
+    ARCHIVED = "archived", _("Archived")
+
+
+class ReviewCadence(models.IntegerChoices):
+    MONTHLY = 1, _("Monthly")
+    QUARTERLY = 3, _("Quarterly")
+    HALF_YEARLY = 6, _("Every six months")
+    YEARLY = 12, _("Yearly")
+
+
+class AccountPlan(TimeStampedModel):
+    """The strategic plan for one key account: who gets what value, when, and how."""
+
+    account = models.ForeignKey(
+        "accounts.Account",
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="plans",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=PlanStatus.choices, default=PlanStatus.DRAFT
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("plan owner"),
+        on_delete=models.PROTECT,
+        related_name="owned_plans",
+    )
+    # Value proposition: who gets what value, when, and by which means.
+    value_who = models.TextField(_("who (target people and departments)"), blank=True)
+    value_what = models.TextField(_("what value we deliver"), blank=True)
+    value_when = models.TextField(_("when (timing and milestones)"), blank=True)
+    value_how = models.TextField(_("how (products, services, means)"), blank=True)
+    # Customer profile: the customer's "instruction manual".
+    profile_organisation = models.TextField(_("organisation"), blank=True)
+    profile_decision_process = models.TextField(_("decision process"), blank=True)
+    profile_culture = models.TextField(_("culture and values"), blank=True)
+    profile_business_goals = models.TextField(_("business goals"), blank=True)
+
+    review_cadence_months = models.PositiveSmallIntegerField(
+        _("review cadence"), choices=ReviewCadence.choices, default=ReviewCadence.QUARTERLY
+    )
+    next_review_date = models.DateField(_("next review"), null=True, blank=True)
+    last_reviewed_on = models.DateField(_("last reviewed"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("account plan")
+        verbose_name_plural = _("account plans")
+        ordering = ["-period_start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gt=F("period_start")), name="plan_period_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=PlanStatus.values), name="plan_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(review_cadence_months__in=ReviewCadence.values),
+                name="plan_cadence_valid",
+            ),
+            # One plan in force per account at a time; drafts and archives may pile up.
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(status="active"),
+                name="plan_one_active_per_account",
+                violation_error_message=_("This account already has an active plan."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "status"], name="plan_account_status"),
+            # Plan review sweep and "plans due for review".
+            models.Index(fields=["status", "next_review_date"], name="plan_review_due"),
+            models.Index(fields=["owner", "status"], name="plan_owner_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NeedKind(models.TextChoices):
+    PROBLEM = "problem", _("Problem")
+    GOAL = "goal", _("Business goal")
+    VALUE = "value", _("Value sought")
+
+
+class NeedSource(models.TextChoices):
+    INTERVIEW = "interview", _("Interview / hearing")
+    FINANCIALS = "financials", _("Financial results")
+    IR = "ir", _("IR material")
+    WEBSITE = "website", _("Website")
+    INDUSTRY_REPORT = "industry_report", _("Industry report")
+    MEETING = "meeting", _("Meeting notes")
+    CRM = "crm", _("CRM records")
+
+
+class Priority(models.IntegerChoices):
+    HIGH = 1, _("High")
+    MEDIUM = 2, _("Medium")
+    LOW = 3, _("Low")
+
+
+class NeedStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ADDRESSED = "addressed", _("Addressed")
+    DROPPED = "dropped", _("No longer relevant")
+
+
+class CustomerNeed(TimeStampedModel):
+    """A concrete problem, goal or value the customer seeks, and where we learned it."""
+
+    plan = models.ForeignKey(
+        AccountPlan, verbose_name=_("account plan"), on_delete=models.CASCADE, related_name="needs"
+    )
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=NeedKind.choices, default=NeedKind.PROBLEM
+    )
+    title = models.CharField(_("need"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    root_cause = models.TextField(_("root cause"), blank=True)
+    source = models.CharField(
+        _("source"), max_length=32, choices=NeedSource.choices, default=NeedSource.INTERVIEW
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.MEDIUM
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=NeedStatus.choices, default=NeedStatus.OPEN
+    )
+
+    objects = PlanChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer need")
+        verbose_name_plural = _("customer issues and needs")
+        ordering = ["plan", "priority", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=NeedKind.values), name="need_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(source__in=NeedSource.values), name="need_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(priority__in=Priority.values), name="need_priority_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=NeedStatus.values), name="need_status_valid"
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="need_title_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class GoalCategory(models.TextChoices):
+    REVENUE = "revenue", _("Revenue growth")
+    DEAL_SIZE = "deal_size", _("Larger deals")
+    SATISFACTION = "satisfaction", _("Customer satisfaction")
+    PARTNERSHIP = "partnership", _("Long-term partnership")
+    RELATIONSHIP = "relationship", _("Relationship building")
+    INFORMATION = "information", _("Information gathering")
+
+
+class GoalStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    ON_TRACK = "on_track", _("On track")
+    AT_RISK = "at_risk", _("At risk")
+    ACHIEVED = "achieved", _("Achieved")
+    MISSED = "missed", _("Missed")
+
+
+def _ratio(numerator, denominator):
+    """A float ratio that is NULL where the denominator is zero, on every database."""
+    return Cast(numerator, FloatField()) / NullIf(Cast(denominator, FloatField()), Value(0.0))
+
+
+class Goal(TimeStampedModel):
+    """A SMART goal: Specific, Measurable, Achievable, Relevant (a need), Time-bound."""
+
+    plan = models.ForeignKey(
+        AccountPlan, verbose_name=_("account plan"), on_delete=models.CASCADE, related_name="goals"
+    )
+    need = models.ForeignKey(
+        CustomerNeed,
+        verbose_name=_("customer need it serves (relevant)"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="goals",
+    )
+    category = models.CharField(
+        _("category"), max_length=16, choices=GoalCategory.choices, default=GoalCategory.REVENUE
+    )
+    statement = models.CharField(
+        _("specific goal"),
+        max_length=300,
+        help_text=_("What exactly will be achieved, stated so anyone can tell if it was."),
+    )
+    metric = models.CharField(
+        _("metric (measurable)"),
+        max_length=120,
+        help_text=_("What is counted or measured, e.g. annual order value."),
+    )
+    unit = models.CharField(_("unit"), max_length=32, blank=True)
+    baseline = models.DecimalField(
+        _("baseline"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    target = models.DecimalField(_("target"), max_digits=18, decimal_places=2)
+    current_value = models.DecimalField(
+        _("current value"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    achievable_because = models.TextField(
+        _("why it is achievable"),
+        help_text=_("Resources, past results or commitments that make the target realistic."),
+    )
+    due_date = models.DateField(_("due date (time-bound)"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=GoalStatus.choices, default=GoalStatus.NOT_STARTED
+    )
+    # Share of the way from baseline (or zero) to target; NULL until a current value is known.
+    progress = models.GeneratedField(
+        verbose_name=_("progress"),
+        expression=_ratio(
+            F("current_value")
+            - Coalesce(F("baseline"), Value(0), output_field=models.DecimalField()),
+            F("target") - Coalesce(F("baseline"), Value(0), output_field=models.DecimalField()),
+        ),
+        output_field=FloatField(),
+        db_persist=True,
+    )
+
+    history = HistoricalRecords(excluded_fields=["progress"])
+    objects = PlanChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("SMART goal")
+        verbose_name_plural = _("SMART goals")
+        ordering = ["plan", "due_date"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(statement=""), name="goal_specific"),
+            models.CheckConstraint(condition=~Q(metric=""), name="goal_measurable"),
+            models.CheckConstraint(condition=~Q(achievable_because=""), name="goal_achievable"),
+            models.CheckConstraint(
+                condition=Q(baseline__isnull=True) | ~Q(target=F("baseline")),
+                name="goal_target_differs_from_baseline",
+                violation_error_message=_("The target must differ from the baseline."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=GoalStatus.values), name="goal_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=GoalCategory.values), name="goal_category_valid"
+            ),
+            # The due date inside the plan period is enforced by a trigger (see migrations):
+            # it compares two tables, which a check constraint cannot.
+        ]
+        indexes = [
+            models.Index(fields=["plan", "status"], name="goal_plan_status"),
+            # Reminder sweep: goals past due and not met.
+            models.Index(fields=["status", "due_date"], name="goal_status_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.statement
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.target is None:
+            errors["target"] = _("A SMART goal needs a measurable target.")
+        if not (self.metric or "").strip():
+            errors["metric"] = _("Say what will be measured, e.g. annual order value.")
+        if self.due_date is None:
+            errors["due_date"] = _("A SMART goal needs a due date.")
+        elif self.plan_id:
+            plan = self.plan
+            if not plan.period_start <= self.due_date <= plan.period_end:
+                errors["due_date"] = _(
+                    "The due date must fall inside the plan period (%(start)s to %(end)s)."
+                ) % {"start": plan.period_start, "end": plan.period_end}
+        if self.target is not None and self.baseline is not None and self.target == self.baseline:
+            errors["target"] = _("The target must differ from the baseline.")
+        if self.need_id and self.plan_id and self.need.plan_id != self.plan_id:
+            errors["need"] = _("Choose a need of this plan.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class KPIKind(models.TextChoices):
+    REVENUE = "revenue", _("Revenue")
+    DEAL_COUNT = "deal_count", _("Number of deals")
+    SATISFACTION = "satisfaction", _("Satisfaction score")
+    RETENTION = "retention", _("Retention rate")
+    NPS = "nps", _("NPS")
+    CUSTOM = "custom", _("Custom")
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", _("Higher is better")
+    LOWER = "lower", _("Lower is better")
+
+
+class KPI(TimeStampedModel):
+    plan = models.ForeignKey(
+        AccountPlan, verbose_name=_("account plan"), on_delete=models.CASCADE, related_name="kpis"
+    )
+    goal = models.ForeignKey(
+        Goal,
+        verbose_name=_("goal it measures"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="kpis",
+    )
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=KPIKind.choices, default=KPIKind.CUSTOM
+    )
+    unit = models.CharField(_("unit"), max_length=32, blank=True)
+    target = models.DecimalField(_("target"), max_digits=18, decimal_places=2)
+    direction = models.CharField(
+        _("direction"), max_length=8, choices=Direction.choices, default=Direction.HIGHER
+    )
+    # The newest measurement, kept here by plans.services so that lists and dashboards need no
+    # per-KPI subquery.
+    latest_value = models.DecimalField(
+        _("latest value"), max_digits=18, decimal_places=2, null=True, blank=True, editable=False
+    )
+    latest_measured_on = models.DateField(
+        _("latest measurement"), null=True, blank=True, editable=False
+    )
+    attainment = models.GeneratedField(
+        verbose_name=_("attainment"),
+        expression=Case(
+            When(direction=Direction.HIGHER, then=_ratio(F("latest_value"), F("target"))),
+            When(latest_value__lte=0, then=Value(1.0)),
+            default=_ratio(F("target"), F("latest_value")),
+            output_field=FloatField(),
+        ),
+        output_field=FloatField(),
+        db_persist=True,
+    )
+
+    objects = PlanChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("KPI")
+        verbose_name_plural = _("KPIs")
+        ordering = ["plan", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="kpi_name_not_blank"),
+            models.CheckConstraint(condition=Q(kind__in=KPIKind.values), name="kpi_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(direction__in=Direction.values), name="kpi_direction_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(direction=Direction.LOWER) | ~Q(target=0),
+                name="kpi_higher_target_not_zero",
+            ),
+            models.UniqueConstraint(fields=["plan", "name"], name="kpi_name_unique_in_plan"),
+        ]
+        indexes = [models.Index(fields=["plan", "goal"], name="kpi_plan_goal")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.goal_id and self.plan_id and self.goal.plan_id != self.plan_id:
+            raise ValidationError({"goal": _("Choose a goal of this plan.")})
+
+
+class KPIMeasurement(TimeStampedModel):
+    kpi = models.ForeignKey(
+        KPI, verbose_name=_("KPI"), on_delete=models.CASCADE, related_name="measurements"
+    )
+    measured_on = models.DateField(_("measured on"))
+    value = models.DecimalField(_("value"), max_digits=18, decimal_places=2)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = MeasurementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("KPI measurement")
+        verbose_name_plural = _("KPI measurements")
+        ordering = ["kpi", "measured_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "measured_on"],
+                name="kpi_one_measurement_per_day",
+                violation_error_message=_("This KPI already has a measurement on that date."),
+            ),
+        ]
+        indexes = [models.Index(fields=["kpi", "-measured_on"], name="measurement_kpi_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi}: {self.value} ({self.measured_on})"
+
+
+class ThreatLevel(models.IntegerChoices):
+    LOW = 1, _("Low")
+    MEDIUM = 2, _("Medium")
+    HIGH = 3, _("High")
+
+
+class CompetitorPosition(TimeStampedModel):
+    """One competitor in the account, and how we win against them."""
+
+    plan = models.ForeignKey(
+        AccountPlan,
+        verbose_name=_("account plan"),
+        on_delete=models.CASCADE,
+        related_name="competitors",
+    )
+    competitor = models.CharField(_("competitor"), max_length=200)
+    products = models.TextField(_("products and services"), blank=True)
+    pricing_strategy = models.TextField(_("pricing strategy"), blank=True)
+    marketing_strategy = models.TextField(_("marketing strategy"), blank=True)
+    relationship = models.TextField(_("relationship with the customer"), blank=True)
+    share_of_wallet = models.PositiveSmallIntegerField(
+        _("share of wallet (%)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+    )
+    strengths = models.TextField(_("strengths"), blank=True)
+    weaknesses = models.TextField(_("weaknesses"), blank=True)
+    threat_level = models.PositiveSmallIntegerField(
+        _("threat level"), choices=ThreatLevel.choices, default=ThreatLevel.MEDIUM
+    )
+    differentiation = models.TextField(_("our differentiation"), blank=True)
+    win_strategy = models.TextField(_("win strategy"), blank=True)
+
+    objects = PlanChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("competitor")
+        verbose_name_plural = _("competitor map")
+        ordering = ["plan", "-threat_level", "competitor"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "competitor"], name="competitor_once_per_plan"),
+            models.CheckConstraint(
+                condition=Q(share_of_wallet__isnull=True) | Q(share_of_wallet__lte=100),
+                name="competitor_share_at_most_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(threat_level__in=ThreatLevel.values), name="competitor_threat_valid"
+            ),
+            models.CheckConstraint(condition=~Q(competitor=""), name="competitor_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.competitor
+
+
+class Phase(models.IntegerChoices):
+    RESEARCH = 1, _("1. Research")
+    RELATIONSHIP = 2, _("2. Relationship building")
+    PROPOSAL = 3, _("3. Proposal")
+    EXECUTION = 4, _("4. Execution")
+    REVIEW = 5, _("5. Review and expansion")
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    BLOCKED = "blocked", _("Blocked")
+
+
+class ActionItem(TimeStampedModel):
+    """Who does what, by when, with which resources, for which goal."""
+
+    plan = models.ForeignKey(
+        AccountPlan,
+        verbose_name=_("account plan"),
+        on_delete=models.CASCADE,
+        related_name="actions",
+    )
+    goal = models.ForeignKey(
+        Goal,
+        verbose_name=_("goal it serves"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="actions",
+    )
+    phase = models.PositiveSmallIntegerField(
+        _("phase"), choices=Phase.choices, default=Phase.RESEARCH
+    )
+    title = models.CharField(_("action"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="action_items",
+    )
+    due_date = models.DateField(_("due date"))
+    resources = models.TextField(_("resources needed"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ActionStatus.choices, default=ActionStatus.OPEN
+    )
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    objects = ActionItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("action item")
+        verbose_name_plural = _("action plan")
+        ordering = ["plan", "phase", "due_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ActionStatus.values), name="action_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(phase__in=Phase.values), name="action_phase_valid"),
+            models.CheckConstraint(
+                condition=(Q(status=ActionStatus.DONE) & Q(completed_at__isnull=False))
+                | (~Q(status=ActionStatus.DONE) & Q(completed_at__isnull=True)),
+                name="action_completed_at_iff_done",
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="action_title_not_blank"),
+        ]
+        indexes = [
+            # My day and the action reminder sweep: an owner's open items by due date.
+            models.Index(fields=["owner", "status", "due_date"], name="action_owner_due"),
+            models.Index(fields=["status", "due_date"], name="action_status_due"),
+            models.Index(fields=["plan", "phase"], name="action_plan_phase"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        if self.goal_id and self.plan_id and self.goal.plan_id != self.plan_id:
+            raise ValidationError({"goal": _("Choose a goal of this plan.")})
+
+
+class PlanReview(TimeStampedModel):
+    plan = models.ForeignKey(
+        AccountPlan,
+        verbose_name=_("account plan"),
+        on_delete=models.CASCADE,
+        related_name="reviews",
+    )
+    reviewed_on = models.DateField(_("reviewed on"))
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewer"),
+        on_delete=models.PROTECT,
+        related_name="plan_reviews",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    decisions = models.TextField(_("decisions"), blank=True)
+    next_review_date = models.DateField(_("next review"), null=True, blank=True)
+
+    objects = PlanChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("plan review")
+        verbose_name_plural = _("plan reviews")
+        ordering = ["plan", "-reviewed_on"]
+        indexes = [models.Index(fields=["plan", "-reviewed_on"], name="review_plan_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.plan} ({self.reviewed_on})"
