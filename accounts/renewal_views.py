@@ -1,0 +1,173 @@
+"""The renewal pipeline: contracts by renewal deadline, and the decisions taken in place."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kam.charts import Bar, bar_chart_svg
+from kam.http import HtmxHttpRequest, render_page
+from kam.models import User
+from kam.templatetags.kam import compact_money, money
+
+from . import renewals
+from .models import Contract, Tier
+from .renewal_forms import CloseForm, RenewForm
+
+PAGE_SIZE = 50
+
+
+def _filters(request: HtmxHttpRequest) -> dict:
+    return {
+        "owner": request.GET.get("owner", ""),
+        "tier": request.GET.get("tier", ""),
+        "bucket": request.GET.get("bucket", ""),
+    }
+
+
+@require_GET
+@login_required
+def pipeline(request: HtmxHttpRequest) -> TemplateResponse:
+    today = timezone.localdate()
+    filters = _filters(request)
+    contracts = renewals.pipeline_contracts(
+        user=request.user, owner=filters["owner"], tier=filters["tier"]
+    )
+    buckets = renewals.pipeline_buckets(contracts, today)
+    months = renewals.value_by_month(contracts, today)
+    base = reverse("renewals:pipeline")
+    chart = bar_chart_svg(
+        [
+            Bar(
+                label=date_format(month, "n月" if request.LANGUAGE_CODE == "ja" else "M"),
+                value=float(value),
+                display=compact_money(value, settings.DEFAULT_CURRENCY) if value else "",
+                title=f"{date_format(month, 'Y-m')}: {money(value, settings.DEFAULT_CURRENCY)}",
+                href=f"{base}?month={month:%Y-%m}&owner={filters['owner']}&tier={filters['tier']}",
+            )
+            for month, value in months
+        ],
+        aria_label=_("Value up for renewal per month"),
+    )
+    rows = contracts.filter(renewals.bucket_filter(filters["bucket"], today))
+    month = request.GET.get("month", "")
+    if len(month) == 7 and month[4] == "-" and month.replace("-", "").isdigit():
+        year, mon = int(month[:4]), int(month[5:])
+        if 1 <= mon <= 12:
+            rows = rows.filter(renewal_deadline__year=year, renewal_deadline__month=mon)
+    page = Paginator(
+        rows.select_related("account", "account__owner").order_by("renewal_deadline", "id"),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    for contract in page.object_list:
+        contract.price_review_flag = renewals.needs_price_review(contract, today)
+        contract.days_left = (contract.renewal_deadline - today).days
+        contract.days_overdue = max(0, -contract.days_left)
+    owners = User.objects.filter(is_active=True, owned_accounts__isnull=False).distinct()
+    context = {
+        "active_nav": "renewals",
+        "today": today,
+        "filters": filters,
+        "month": month,
+        "buckets": buckets,
+        "chart": chart,
+        "months": months,
+        "page": page,
+        "owners": owners.order_by("last_name", "first_name"),
+        "tiers": Tier.choices,
+        "currency": settings.DEFAULT_CURRENCY,
+    }
+    return render_page(request, "renewals/pipeline.html", context, partial="table")
+
+
+def _contract(request: HtmxHttpRequest, pk: int) -> Contract:
+    return get_object_or_404(
+        Contract.objects.visible_to(request.user).select_related("account", "account__owner"),
+        pk=pk,
+    )
+
+
+def _row(request: HtmxHttpRequest, contract: Contract, **extra) -> TemplateResponse:
+    today = timezone.localdate()
+    contract.refresh_from_db()
+    contract.price_review_flag = renewals.needs_price_review(contract, today)
+    contract.days_left = (contract.renewal_deadline - today).days
+    contract.days_overdue = max(0, -contract.days_left)
+    return TemplateResponse(
+        request, "renewals/_row.html", {"contract": contract, "today": today, **extra}
+    )
+
+
+@require_POST
+@login_required
+def start_renewal(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
+    contract = _contract(request, pk)
+    error = ""
+    try:
+        renewals.contract_start_renewal(contract=contract, user=request.user)
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    return _row(request, contract, error=error)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def renew(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
+    contract = _contract(request, pk)
+    if request.method == "GET":
+        form = RenewForm(initial=RenewForm.initial_for(contract))
+    else:
+        form = RenewForm(request.POST)
+        if form.is_valid():
+            try:
+                successor = renewals.contract_renew(
+                    contract=contract, user=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                _attach(form, exc)
+            else:
+                return _row(request, contract, successor=successor)
+    return TemplateResponse(
+        request, "renewals/_renew_form.html", {"contract": contract, "form": form}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def close(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
+    contract = _contract(request, pk)
+    form = CloseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            renewals.contract_close(contract=contract, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _attach(form, exc)
+        else:
+            return _row(request, contract)
+    return TemplateResponse(
+        request, "renewals/_close_form.html", {"contract": contract, "form": form}
+    )
+
+
+@require_GET
+@login_required
+def row(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
+    """The row as it is: what "Cancel" on an open form swaps back in."""
+    return _row(request, _contract(request, pk))
+
+
+def _attach(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

@@ -1,0 +1,32 @@
+// Small behaviours on top of htmx: close dialogs, focus the first error after a swap.
+document.addEventListener("htmx:afterSwap", (event) => {
+  const firstError = event.detail.target.querySelector(".field-error, [aria-invalid='true']");
+  if (firstError) {
+    const input = firstError.closest(".field")?.querySelector("input, select, textarea");
+    (input || firstError).focus?.();
+  }
+});
+document.addEventListener("click", (event) => {
+  const closer = event.target.closest("[data-close]");
+  if (closer) {
+    const target = document.querySelector(closer.dataset.close);
+    if (target) target.innerHTML = "";
+  }
+});
+// A failed htmx request should never fail silently.
+document.addEventListener("htmx:responseError", (event) => {
+  const box = document.getElementById("messages");
+  if (box) {
+    const status = event.detail.xhr.status;
+    box.innerHTML = `<div class="message error">${document.body.dataset.errorText || "Error"} (${status})</div>`;
+  }
+});
+// Close the notification dropdown when clicking elsewhere or pressing Escape.
+document.addEventListener("click", (event) => {
+  const panel = document.getElementById("bell-panel");
+  if (panel && panel.innerHTML && !event.target.closest(".bell-wrap")) panel.innerHTML = "";
+});
+document.addEventListener("keydown", (event) => {
+  const panel = document.getElementById("bell-panel");
+  if (event.key === "Escape" && panel) panel.innerHTML = "";
+});

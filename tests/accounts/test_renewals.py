@@ -1,0 +1,257 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import Contract
+from tests.factories import AccountFactory, ContractFactory
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def today(time_machine):
+    time_machine.move_to(dt.datetime(2026, 11, 21, 3, 0, tzinfo=dt.UTC), tick=False)
+    return dt.date(2026, 11, 21)
+
+
+@pytest.fixture
+def contract(account, today):
+    return ContractFactory(
+        account=account,
+        number="C-100",
+        title="基幹システム保守",
+        start_date=dt.date(2026, 1, 1),
+        end_date=today + dt.timedelta(days=50),
+        notice_period_days=30,
+        annual_value=Decimal("24000000"),
+        last_price_review_date=dt.date(2025, 6, 1),
+    )
+
+
+def _url(name, contract):
+    return reverse(f"renewals:{name}", args=[contract.pk])
+
+
+def test_anonymous_goes_to_login(client):
+    response = client.get(reverse("renewals:pipeline"))
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+
+
+@pytest.mark.parametrize("persona", ["owner", "member", "manager"])
+def test_pipeline_shows_contract_to_who_may_see_it(client, request, persona, contract):
+    client.force_login(request.getfixturevalue(persona))
+    body = client.get(reverse("renewals:pipeline")).content.decode()
+    assert "基幹システム保守" in body
+
+
+def test_outsider_does_not_see_the_contract(client, outsider, contract):
+    client.force_login(outsider)
+    body = client.get(reverse("renewals:pipeline")).content.decode()
+    assert "基幹システム保守" not in body
+
+
+@pytest.mark.parametrize("name", ["row", "renew", "close"])
+def test_outsider_gets_404_on_contract_views(client, outsider, contract, name):
+    client.force_login(outsider)
+    assert client.get(_url(name, contract)).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["start", "renew", "close"])
+def test_outsider_posting_gets_404_and_nothing_changes(client, outsider, contract, name):
+    client.force_login(outsider)
+    data = {"outcome": "cancelled", "reason": "x", "number": "N-1"}
+    assert client.post(_url(name, contract), data).status_code == 404
+    contract.refresh_from_db()
+    assert contract.status == "active"
+
+
+def test_buckets_count_and_sum_by_deadline(client, manager, today):
+    account = AccountFactory()
+    for days, value in [(-5, 1), (10, 2), (30, 4), (45, 8), (75, 16), (200, 32)]:
+        ContractFactory(
+            account=account,
+            start_date=dt.date(2025, 1, 1),
+            end_date=today + dt.timedelta(days=days + 30),
+            notice_period_days=30,
+            annual_value=Decimal(value),
+        )
+    client.force_login(manager)
+    response = client.get(reverse("renewals:pipeline"))
+    buckets = {b.key: (b.count, b.value) for b in response.context["buckets"]}
+    assert buckets == {
+        "overdue": (1, 1),
+        "30": (2, 6),
+        "60": (1, 8),
+        "90": (1, 16),
+        "later": (1, 32),
+    }
+
+
+def test_bucket_filter_and_htmx_fragment(client, manager, contract, today):
+    ContractFactory(
+        account=contract.account,
+        title="遠い契約",
+        end_date=today + dt.timedelta(days=400),
+        start_date=today,
+    )
+    client.force_login(manager)
+    response = client.get(reverse("renewals:pipeline") + "?bucket=30", **HX)
+    body = response.content.decode()
+    assert "<html" not in body
+    assert "基幹システム保守" in body
+    assert "遠い契約" not in body
+
+
+def test_price_review_flag(client, owner, contract):
+    client.force_login(owner)
+    body = client.get(reverse("renewals:pipeline")).content.decode()
+    assert 'data-testid="price-review-flag"' in body
+    Contract.objects.filter(pk=contract.pk).update(last_price_review_date=dt.date(2026, 10, 1))
+    body = client.get(reverse("renewals:pipeline")).content.decode()
+    assert 'data-testid="price-review-flag"' not in body
+
+
+def test_chart_has_a_bar_per_month_linking_to_its_contracts(client, owner, contract):
+    client.force_login(owner)
+    body = client.get(reverse("renewals:pipeline")).content.decode()
+    assert body.count('data-testid="bar"') == 12
+    assert "?month=2026-12" in body
+
+
+def test_start_renewal(client, owner, contract):
+    client.force_login(owner)
+    response = client.post(_url("start", contract), **HX)
+    assert response.status_code == 200
+    contract.refresh_from_db()
+    assert contract.status == "in_renewal"
+    assert "<html" not in response.content.decode()
+
+
+def test_mark_renewed_creates_the_linked_successor(client, owner, contract):
+    client.force_login(owner)
+    form = client.get(_url("renew", contract), **HX).content.decode()
+    assert "C-100-R" in form
+    response = client.post(
+        _url("renew", contract),
+        {
+            "number": "C-101",
+            "start_date": "2027-02-10",
+            "end_date": "2028-02-09",
+            "annual_value": "26000000",
+            "currency": "JPY",
+            "notice_period_days": "60",
+        },
+        **HX,
+    )
+    assert response.status_code == 200
+    contract.refresh_from_db()
+    successor = Contract.objects.get(number="C-101")
+    assert contract.status == "renewed"
+    assert contract.successor == successor
+    assert successor.account_id == contract.account_id
+    assert successor.annual_value == Decimal("26000000")
+    assert successor.status == "active"
+    assert successor.title == contract.title
+
+
+def test_renew_with_bad_dates_is_refused_and_nothing_changes(client, owner, contract):
+    client.force_login(owner)
+    response = client.post(
+        _url("renew", contract),
+        {
+            "number": "C-102",
+            "start_date": "2027-02-10",
+            "end_date": "2027-01-01",
+            "annual_value": "1",
+            "currency": "JPY",
+            "notice_period_days": "60",
+        },
+        **HX,
+    )
+    body = response.content.decode()
+    assert "The end date must be after the start date." in body
+    assert 'value="C-102"' in body
+    contract.refresh_from_db()
+    assert contract.status == "active"
+    assert not Contract.objects.filter(number="C-102").exists()
+
+
+def test_renew_with_taken_number_is_refused(client, owner, contract):
+    client.force_login(owner)
+    response = client.post(
+        _url("renew", contract),
+        {
+            "number": "C-100",
+            "start_date": "2027-02-10",
+            "end_date": "2028-02-09",
+            "annual_value": "1",
+            "currency": "JPY",
+            "notice_period_days": "60",
+        },
+        **HX,
+    )
+    assert "A contract with this number already exists." in response.content.decode()
+    assert Contract.objects.count() == 1
+
+
+def test_close_needs_a_reason(client, owner, contract):
+    client.force_login(owner)
+    response = client.post(_url("close", contract), {"outcome": "expired", "reason": ""}, **HX)
+    assert "Say why, so the team can learn from it." in response.content.decode()
+    contract.refresh_from_db()
+    assert contract.status == "active"
+
+
+@pytest.mark.parametrize("outcome", ["expired", "cancelled"])
+def test_close_records_outcome_and_reason(client, owner, contract, outcome):
+    client.force_login(owner)
+    client.post(_url("close", contract), {"outcome": outcome, "reason": "競合に切替"}, **HX)
+    contract.refresh_from_db()
+    assert contract.status == outcome
+    assert contract.closed_reason == "競合に切替"
+
+
+def test_a_decided_contract_cannot_be_decided_again(client, owner, contract):
+    client.force_login(owner)
+    client.post(_url("close", contract), {"outcome": "cancelled", "reason": "撤退"}, **HX)
+    response = client.post(
+        _url("renew", contract),
+        {
+            "number": "C-103",
+            "start_date": "2027-02-10",
+            "end_date": "2028-02-09",
+            "annual_value": "1",
+            "currency": "JPY",
+            "notice_period_days": "60",
+        },
+        **HX,
+    )
+    assert "This contract has already been decided." in response.content.decode()
+    assert not Contract.objects.filter(number="C-103").exists()
+
+
+def test_pipeline_query_count_does_not_grow(client, manager, today):
+    account = AccountFactory()
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(reverse("renewals:pipeline"))
+        return len(ctx)
+
+    client.force_login(manager)
+    ContractFactory(account=account, end_date=today + dt.timedelta(days=40), start_date=today)
+    few = count()
+    for i in range(20):
+        ContractFactory(
+            account=AccountFactory(),
+            end_date=today + dt.timedelta(days=40 + i),
+            start_date=today,
+        )
+    assert count() == few
