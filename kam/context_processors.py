@@ -22,9 +22,8 @@ def navigation(request):
         ("plans", _("Plans"), "plans:list"),
         ("actions", _("Actions"), "plans:actions"),
         ("renewals", _("Renewals"), "renewals:pipeline"),
+        ("dashboard", _("Dashboard"), "dashboard"),
     ]
-    if user.sees_whole_portfolio:
-        items.append(("dashboard", _("Dashboard"), "dashboard"))
     nav = [
         {"key": key, "label": label, "url": url}
         for key, label, name in items
