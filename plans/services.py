@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from accounts.models import Account
 from kam.models import User
 
-from .models import KPI, AccountPlan, KPIMeasurement, PlanReview
+from .models import (
+    KPI,
+    AccountPlan,
+    CustomerNeed,
+    Goal,
+    KPIMeasurement,
+    PlanReview,
+    PlanStatus,
+    ReviewCadence,
+)
 
 
 def kpi_refresh_latest(*, kpi: KPI) -> KPI:
@@ -86,3 +101,206 @@ def plan_mark_reviewed(
     plan.next_review_date = next_date
     plan.save(update_fields=["last_reviewed_on", "next_review_date", "updated_at"])
     return review
+
+
+# Fields a plan edit may touch; the account and the review bookkeeping are not among them.
+PLAN_EDITABLE_FIELDS = (
+    "title",
+    "period_start",
+    "period_end",
+    "status",
+    "owner",
+    "review_cadence_months",
+    "next_review_date",
+    "value_who",
+    "value_what",
+    "value_when",
+    "value_how",
+    "profile_organisation",
+    "profile_decision_process",
+    "profile_culture",
+    "profile_business_goals",
+)
+NEED_FIELDS = ("kind", "title", "description", "root_cause", "source", "priority", "status")
+GOAL_FIELDS = (
+    "category",
+    "statement",
+    "metric",
+    "unit",
+    "baseline",
+    "target",
+    "current_value",
+    "achievable_because",
+    "need",
+    "due_date",
+    "status",
+)
+
+
+def fiscal_year_of(*, day: dt.date, start_month: int) -> tuple[dt.date, dt.date]:
+    """The first and last day of the fiscal year that contains the day."""
+    year = day.year if day.month >= start_month else day.year - 1
+    start = dt.date(year, start_month, 1)
+    return start, start + relativedelta(years=1) - dt.timedelta(days=1)
+
+
+def _short(day: dt.date) -> str:
+    return formats.date_format(day, "SHORT_DATE_FORMAT")
+
+
+def _check_one_active(*, plan: AccountPlan) -> None:
+    # The partial unique index is the last word; asking first gives the user a message on the
+    # status field instead of a database error.
+    if plan.status != PlanStatus.ACTIVE:
+        return
+    others = AccountPlan.objects.filter(account_id=plan.account_id, status=PlanStatus.ACTIVE)
+    if plan.pk:
+        others = others.exclude(pk=plan.pk)
+    other = others.only("title").first()
+    if other is not None:
+        raise ValidationError(
+            {
+                "status": _(
+                    "This account already has an active plan (%(title)s). Archive it or put "
+                    "it under review first, or save this one as a draft."
+                )
+                % {"title": other.title}
+            }
+        )
+
+
+def _check_period(*, plan: AccountPlan) -> None:
+    if plan.period_start and plan.period_end and plan.period_end <= plan.period_start:
+        raise ValidationError({"period_end": _("The period must end after it starts.")})
+
+
+def _check_goals_inside_period(*, plan: AccountPlan) -> None:
+    if not plan.pk or plan.period_start is None or plan.period_end is None:
+        return
+    outside = plan.goals.exclude(due_date__range=(plan.period_start, plan.period_end)).count()
+    if outside:
+        raise ValidationError(
+            {
+                "period_end": ngettext(
+                    "%(count)d goal is due outside %(start)s to %(end)s. Move its due date first.",
+                    "%(count)d goals are due outside %(start)s to %(end)s. Move their due "
+                    "dates first.",
+                    outside,
+                )
+                % {
+                    "count": outside,
+                    "start": _short(plan.period_start),
+                    "end": _short(plan.period_end),
+                }
+            }
+        )
+
+
+@transaction.atomic
+def plan_create(
+    *,
+    account: Account,
+    title: str,
+    period_start: dt.date,
+    period_end: dt.date,
+    owner: User,
+    status: str = PlanStatus.DRAFT,
+    review_cadence_months: int = ReviewCadence.QUARTERLY,
+    next_review_date: dt.date | None = None,
+) -> AccountPlan:
+    """Start a plan for an account; without a date the first review is one cadence away."""
+    plan = AccountPlan(
+        account=account,
+        title=title,
+        period_start=period_start,
+        period_end=period_end,
+        owner=owner,
+        status=status,
+        review_cadence_months=review_cadence_months,
+        next_review_date=next_review_date,
+    )
+    if plan.next_review_date is None:
+        plan.next_review_date = timezone.localdate() + relativedelta(
+            months=int(review_cadence_months)
+        )
+    _check_period(plan=plan)
+    _check_one_active(plan=plan)
+    plan.full_clean()
+    plan.save()
+    return plan
+
+
+@transaction.atomic
+def plan_update(*, plan: AccountPlan, data: Mapping[str, Any]) -> AccountPlan:
+    """Change any editable part of a plan: basics, status, value proposition or profile."""
+    unknown = set(data) - set(PLAN_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable on a plan: {sorted(unknown)}")
+    # Lock the row so two people switching status at once cannot both pass the check.
+    AccountPlan.objects.select_for_update().filter(pk=plan.pk).first()
+    for field, value in data.items():
+        setattr(plan, field, value)
+    _check_period(plan=plan)
+    _check_one_active(plan=plan)
+    plan.full_clean()
+    if "period_start" in data or "period_end" in data:
+        _check_goals_inside_period(plan=plan)
+    plan.save(update_fields=[*data.keys(), "updated_at"])
+    return plan
+
+
+def _assign(instance: Any, data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValueError(f"Not editable: {sorted(unknown)}")
+    for field, value in data.items():
+        setattr(instance, field, value)
+
+
+@transaction.atomic
+def need_create(*, plan: AccountPlan, data: Mapping[str, Any]) -> CustomerNeed:
+    need = CustomerNeed(plan=plan)
+    _assign(need, data, NEED_FIELDS)
+    need.full_clean()
+    need.save()
+    return need
+
+
+@transaction.atomic
+def need_update(*, need: CustomerNeed, data: Mapping[str, Any]) -> CustomerNeed:
+    _assign(need, data, NEED_FIELDS)
+    need.full_clean()
+    need.save()
+    return need
+
+
+@transaction.atomic
+def need_delete(*, need: CustomerNeed) -> None:
+    """Goals that served the need stay; they lose the link and show up as untraced."""
+    need.delete()
+
+
+@transaction.atomic
+def goal_create(*, plan: AccountPlan, data: Mapping[str, Any]) -> Goal:
+    """Add a SMART goal; Goal.clean refuses one that is not measurable or not time-bound."""
+    goal = Goal(plan=plan)
+    _assign(goal, data, GOAL_FIELDS)
+    goal.full_clean()
+    goal.save()
+    goal.refresh_from_db()
+    return goal
+
+
+@transaction.atomic
+def goal_update(*, goal: Goal, data: Mapping[str, Any]) -> Goal:
+    _assign(goal, data, GOAL_FIELDS)
+    goal.full_clean()
+    goal.save()
+    goal.refresh_from_db()
+    return goal
+
+
+@transaction.atomic
+def goal_delete(*, goal: Goal) -> None:
+    """KPIs and actions behind the goal stay on the plan, unlinked."""
+    goal.delete()

@@ -1,0 +1,212 @@
+"""Forms of the plan pages. They check the fields; the services check the whole object."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import formats
+from django.utils.translation import gettext_lazy as _
+
+from .models import AccountPlan, CustomerNeed, Goal, PlanStatus
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _short(day) -> str:
+    return formats.date_format(day, "SHORT_DATE_FORMAT")
+
+
+class FieldsOnlyModelForm(forms.ModelForm):
+    """A model form that leaves whole-object validation to the service.
+
+    The service calls full_clean() before saving, and its errors are put back on the form
+    with attach_errors(); validating here too would show each message twice.
+    """
+
+    def _post_clean(self) -> None:
+        pass
+
+    def attach_errors(self, exc: ValidationError) -> None:
+        if hasattr(exc, "error_dict"):
+            for name, errors in exc.error_dict.items():
+                self.add_error(name if name in self.fields else None, errors)
+        else:
+            self.add_error(None, exc.error_list)
+
+
+class PlanForm(FieldsOnlyModelForm):
+    class Meta:
+        model = AccountPlan
+        fields = [
+            "title",
+            "period_start",
+            "period_end",
+            "status",
+            "owner",
+            "review_cadence_months",
+            "next_review_date",
+        ]
+        widgets = {"period_start": DATE, "period_end": DATE, "next_review_date": DATE}
+        help_texts = {
+            "next_review_date": _("Leave empty to review one cadence from today."),
+            "status": _("An account can have one active plan at a time."),
+        }
+        error_messages = {"title": {"required": _("Give the plan a title.")}}
+
+    def __init__(self, *args, owners=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if owners is not None:
+            self.fields["owner"].queryset = owners
+        self.fields["owner"].empty_label = None
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end <= start:
+            self.add_error("period_end", _("The period must end after it starts."))
+        return data
+
+
+class PlanEditForm(PlanForm):
+    """The basics of an existing plan; its status has its own control on the page."""
+
+    class Meta(PlanForm.Meta):
+        fields = [f for f in PlanForm.Meta.fields if f != "status"]
+
+
+class PlanStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=PlanStatus.choices)
+
+
+class ValuePropositionForm(FieldsOnlyModelForm):
+    class Meta:
+        model = AccountPlan
+        fields = ["value_who", "value_what", "value_when", "value_how"]
+        widgets = {f: forms.Textarea(attrs={"rows": 3}) for f in fields}
+
+
+class CustomerProfileForm(FieldsOnlyModelForm):
+    class Meta:
+        model = AccountPlan
+        fields = [
+            "profile_organisation",
+            "profile_decision_process",
+            "profile_culture",
+            "profile_business_goals",
+        ]
+        widgets = {f: forms.Textarea(attrs={"rows": 3}) for f in fields}
+
+
+class ReviewForm(forms.Form):
+    notes = forms.CharField(
+        label=_("Notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What went well, what did not, what changed at the customer."),
+    )
+    decisions = forms.CharField(
+        label=_("Decisions"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What the team agreed to change in the plan."),
+    )
+
+
+class NeedForm(FieldsOnlyModelForm):
+    class Meta:
+        model = CustomerNeed
+        fields = ["kind", "title", "description", "root_cause", "source", "priority", "status"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "root_cause": forms.Textarea(attrs={"rows": 2}),
+        }
+        error_messages = {
+            "title": {"required": _("Say in a few words what the customer needs.")},
+        }
+
+
+class GoalForm(FieldsOnlyModelForm):
+    """A SMART goal, letter by letter; the template groups the fields under each letter."""
+
+    SMART_GROUPS = (
+        ("S", _("Specific"), ("statement", "category")),
+        ("M", _("Measurable"), ("metric", "unit", "baseline", "target", "current_value")),
+        ("A", _("Achievable"), ("achievable_because",)),
+        ("R", _("Relevant"), ("need",)),
+        ("T", _("Time-bound"), ("due_date", "status")),
+    )
+
+    class Meta:
+        model = Goal
+        fields = [
+            "statement",
+            "category",
+            "metric",
+            "unit",
+            "baseline",
+            "target",
+            "current_value",
+            "achievable_because",
+            "need",
+            "due_date",
+            "status",
+        ]
+        widgets = {
+            "achievable_because": forms.Textarea(attrs={"rows": 2}),
+            "due_date": DATE,
+        }
+        help_texts = {
+            "unit": _("e.g. JPY, deals, points, %."),
+            "baseline": _("Where it stands today."),
+            "target": _("The value that means the goal is met."),
+            "current_value": _("The latest known value; progress is measured from it."),
+            "need": _("The customer need this goal answers."),
+        }
+        error_messages = {
+            "statement": {"required": _("State what exactly will be achieved.")},
+            "metric": {"required": _("Say what will be measured, e.g. annual order value.")},
+            "target": {"required": _("A SMART goal needs a measurable target.")},
+            "achievable_because": {
+                "required": _("Say why the target is realistic: resources, past results.")
+            },
+            "due_date": {"required": _("A SMART goal needs a due date.")},
+        }
+
+    def __init__(self, *args, plan: AccountPlan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        needs = CustomerNeed.objects.filter(plan=plan).order_by("priority", "id")
+        self.fields["need"].queryset = needs
+        self.fields["need"].empty_label = _("Not linked to a need")
+        if not needs.exists():
+            self.fields["need"].help_text = _(
+                "No customer needs recorded yet: add them above, then link the goal."
+            )
+        self.fields["due_date"].help_text = _("Inside the plan period: %(start)s to %(end)s.") % {
+            "start": _short(plan.period_start),
+            "end": _short(plan.period_end),
+        }
+
+    def clean_due_date(self):
+        due = self.cleaned_data["due_date"]
+        plan = self.plan
+        if due and not plan.period_start <= due <= plan.period_end:
+            # Same wording as Goal.clean, with the dates in the reader's format.
+            raise ValidationError(
+                _("The due date must fall inside the plan period (%(start)s to %(end)s).")
+                % {"start": _short(plan.period_start), "end": _short(plan.period_end)}
+            )
+        return due
+
+    def clean(self):
+        data = super().clean()
+        target, baseline = data.get("target"), data.get("baseline")
+        if target is not None and baseline is not None and target == baseline:
+            self.add_error("target", _("The target must differ from the baseline."))
+        return data
+
+    def groups(self):
+        """(letter, name, bound fields) for the template."""
+        return [
+            (letter, name, [self[f] for f in names]) for letter, name, names in self.SMART_GROUPS
+        ]
