@@ -156,7 +156,32 @@ class Account(TimeStampedModel):
         db_persist=True,
     )
 
-    history = HistoricalRecords(excluded_fields=["priority_score", "quadrant"])
+    # Health is derived from KPIs, actions, renewals and stakeholders across many tables, so it
+    # is computed set-based (kam.dashboard.health_scores) and stored by refresh_health: every
+    # night, and when the demo or an import loads data. The parts show how it was reached.
+    health_score = models.PositiveSmallIntegerField(
+        _("health score"), null=True, blank=True, editable=False
+    )
+    health_kpi = models.FloatField(_("health: KPI attainment"), null=True, editable=False)
+    health_actions = models.FloatField(_("health: actions on time"), null=True, editable=False)
+    health_renewal = models.FloatField(_("health: renewal"), null=True, editable=False)
+    health_sentiment = models.FloatField(
+        _("health: decision makers' attitude"), null=True, editable=False
+    )
+    health_computed_at = models.DateTimeField(_("health computed at"), null=True, editable=False)
+
+    history = HistoricalRecords(
+        excluded_fields=[
+            "priority_score",
+            "quadrant",
+            "health_score",
+            "health_kpi",
+            "health_actions",
+            "health_renewal",
+            "health_sentiment",
+            "health_computed_at",
+        ]
+    )
     objects = AccountQuerySet.as_manager()
 
     class Meta:
@@ -189,6 +214,10 @@ class Account(TimeStampedModel):
                 name="account_revenue_not_negative",
             ),
             models.CheckConstraint(condition=~Q(name=""), name="account_name_not_blank"),
+            models.CheckConstraint(
+                condition=Q(health_score__isnull=True) | Q(health_score__lte=100),
+                name="account_health_0_100",
+            ),
         ]
         indexes = [
             # A rep's own accounts, filtered by status (my day, accounts list).
@@ -200,6 +229,8 @@ class Account(TimeStampedModel):
             models.Index(fields=["name_kana", "name"], name="account_kana_order"),
             # Investment matrix and "top priority" lists.
             models.Index(fields=["-priority_score"], name="account_priority"),
+            # Health distribution and "accounts at risk" on the dashboard.
+            models.Index(fields=["health_score"], name="account_health"),
         ]
 
     def __str__(self) -> str:

@@ -12,8 +12,12 @@ def visible_account_ids(user: User) -> models.QuerySet:
     """The ids of accounts a rep owns or is on the team of, as a subquery."""
     from accounts.models import Account, AccountTeamMember
 
-    team = AccountTeamMember.objects.filter(user=user).values("account_id")
-    return Account.objects.filter(models.Q(owner=user) | models.Q(pk__in=team)).values("pk")
+    # A UNION of two index lookups: PostgreSQL plans it far better than an OR across tables.
+    # (Default orderings are cleared: SQLite refuses ORDER BY inside a compound subquery.)
+    owned = Account.objects.filter(owner=user).order_by().values("pk")
+    return owned.union(
+        AccountTeamMember.objects.filter(user=user).order_by().values("account_id")
+    )
 
 
 class AccountQuerySet(models.QuerySet):

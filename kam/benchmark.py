@@ -337,6 +337,9 @@ def seed(n_accounts: int, *, today: dt.date, seed_value: int = 7) -> dict:
                 )
             )
     _bulk(ActionItem, actions)
+    from kam.dashboard import refresh_health
+
+    refresh_health(today)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE")

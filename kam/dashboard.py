@@ -20,6 +20,7 @@ from django.db.models.functions import Least, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, AccountStatus, Contract, ContractStatus, Quadrant, Tier
+from accounts.querysets import visible_account_ids
 from kam.models import User
 from plans.models import KPI, AccountPlan, ActionItem, ActionStatus, Goal, GoalStatus, PlanStatus
 from stakeholders.models import Stakeholder
@@ -113,15 +114,29 @@ def fiscal_period(year: int) -> tuple[dt.date, dt.date]:
     return start, start + relativedelta(years=1) - dt.timedelta(days=1)
 
 
-def portfolio(user: User, filters: Filters) -> QuerySet:
-    accounts = Account.objects.visible_to(user).exclude(status=AccountStatus.CHURNED)
+def in_scope(user: User, filters: Filters, path: str = "") -> Q:
+    """The selection as a condition on a related account (path "account", "plan__account").
+
+    Expressed as join conditions rather than "account IN (subquery)" so that PostgreSQL can
+    aggregate the whole portfolio for a manager in one pass.
+    """
+    prefix = f"{path}__" if path else ""
+    q = ~Q(**{f"{prefix}status": AccountStatus.CHURNED})
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if not user.sees_whole_portfolio:
+        q &= Q(**{f"{path}__in" if path else "pk__in": visible_account_ids(user)})
     if filters.owner:
-        accounts = accounts.filter(owner_id=filters.owner)
+        q &= Q(**{f"{prefix}owner_id": filters.owner})
     if filters.tier:
-        accounts = accounts.filter(tier=filters.tier)
+        q &= Q(**{f"{prefix}tier": filters.tier})
     if filters.industry:
-        accounts = accounts.filter(industry=filters.industry)
-    return accounts
+        q &= Q(**{f"{prefix}industry": filters.industry})
+    return q
+
+
+def portfolio(user: User, filters: Filters) -> QuerySet:
+    return Account.objects.filter(in_scope(user, filters))
 
 
 @dataclass
@@ -191,6 +206,54 @@ def health_scores(accounts: QuerySet, today: dt.date) -> dict[int, Health]:
     return result
 
 
+HEALTH_CHUNK = 2000
+
+
+def refresh_health(today: dt.date, accounts: QuerySet | None = None) -> int:
+    """Compute and store the health of these accounts (all by default), in chunks."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    accounts = accounts if accounts is not None else Account.objects.all()
+    ids = list(accounts.order_by("pk").values_list("pk", flat=True))
+    now = timezone.now()
+    for start in range(0, len(ids), HEALTH_CHUNK):
+        chunk = Account.objects.filter(pk__in=ids[start : start + HEALTH_CHUNK])
+        scores = health_scores(chunk, today)
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                values = [
+                    (pk, h.score, h.kpi, h.actions, h.renewal, h.sentiment)
+                    for pk, h in scores.items()
+                ]
+                with connection.cursor() as cursor:
+                    cursor.executemany(
+                        "UPDATE accounts_account SET health_score = %s, health_kpi = %s, "
+                        "health_actions = %s, health_renewal = %s, health_sentiment = %s, "
+                        "health_computed_at = %s WHERE id = %s",
+                        [(sc, k, a, r, se, now, pk) for pk, sc, k, a, r, se in values],
+                    )
+            else:
+                rows = list(chunk)
+                for account in rows:
+                    h = scores[account.pk]
+                    account.health_score, account.health_kpi = h.score, h.kpi
+                    account.health_actions, account.health_renewal = h.actions, h.renewal
+                    account.health_sentiment, account.health_computed_at = h.sentiment, now
+                Account.objects.bulk_update(
+                    rows,
+                    [
+                        "health_score",
+                        "health_kpi",
+                        "health_actions",
+                        "health_renewal",
+                        "health_sentiment",
+                        "health_computed_at",
+                    ],
+                )
+    return len(ids)
+
+
 def health_band(score: int) -> str:
     for low, high in HEALTH_BANDS:
         if low <= score < high:
@@ -215,74 +278,85 @@ class Portfolio:
     matrix: list = field(default_factory=list)
     quadrant_counts: dict = field(default_factory=dict)
     at_risk: list = field(default_factory=list)
+    unscored: int = 0
+    team: list = field(default_factory=list)
 
 
 def portfolio_figures(user: User, filters: Filters, today: dt.date) -> Portfolio:
+    """Every dashboard figure, the team view included, from a fixed set of grouped queries.
+
+    Each query groups by what several figures share (the account, its owner), so the
+    portfolio is read once per table rather than once per figure.
+    """
     currency = settings.DEFAULT_CURRENCY
     fy = filters.fiscal_year or fiscal_year_of(today)
     period = fiscal_period(fy)
     accounts = portfolio(user, filters)
-    ids = accounts.values("pk")
+    on_account = in_scope(user, filters, "account")
+    on_plan_account = in_scope(user, filters, "plan__account")
     p = Portfolio(today=today, filters=filters, period=period, currency=currency)
+    team: dict[int, TeamRow] = {}
 
-    live_contracts = Contract.objects.filter(
-        account__in=ids, status__in=LIVE_CONTRACT, currency=currency
-    )
-    contract_value = live_contracts.aggregate(v=Sum("annual_value"))["v"] or Decimal(0)
-    renewal_90 = Contract.objects.filter(
-        account__in=ids,
+    def team_row(owner_id: int) -> TeamRow:
+        return team.setdefault(owner_id, TeamRow(owner_id=owner_id))
+
+    # Accounts per owner: counts and health bands.
+    band_counts = {
+        f"h{low}": Count("pk", filter=Q(health_score__gte=low, health_score__lt=high))
+        for low, high in HEALTH_BANDS
+    }
+    bands = Counter()
+    n = unscored = 0
+    for row in accounts.values("owner_id").annotate(
+        n=Count("pk"), unscored=Count("pk", filter=Q(health_score__isnull=True)), **band_counts
+    ):
+        team_row(row["owner_id"]).accounts = row["n"]
+        n += row["n"]
+        unscored += row["unscored"]
+        for low, _high in HEALTH_BANDS:
+            bands[low] += row[f"h{low}"]
+
+    # Contracts per account: value, renewals due in 90 days, renewals at risk.
+    soon_90 = today + dt.timedelta(days=90)
+    soon_risk = today + dt.timedelta(days=RENEWAL_RISK_DAYS)
+    live = Q(status__in=LIVE_CONTRACT, currency=currency)
+    due_90 = Q(
         status__in=OPEN_CONTRACT,
         currency=currency,
         renewal_deadline__gte=today,
-        renewal_deadline__lte=today + dt.timedelta(days=90),
-    ).aggregate(v=Sum("annual_value"), n=Count("id"))
-    account_counts = accounts.aggregate(
-        n=Count("pk"),
-        covered=Count(
-            "pk",
-            filter=Q(
-                Exists(
-                    AccountPlan.objects.filter(
-                        account=OuterRef("pk"),
-                        status=PlanStatus.ACTIVE,
-                        next_review_date__gte=today,
-                    )
-                )
-            ),
-        ),
+        renewal_deadline__lte=soon_90,
     )
-    overdue = ActionItem.objects.filter(plan__account__in=ids).overdue(today)
-    kpis = KPI.objects.filter(plan__account__in=ids, plan__status__in=LIVE_PLAN)
-    kpi_avg = kpis.filter(attainment__isnull=False).aggregate(
-        v=Avg(Least(F("attainment"), 1.0, output_field=FloatField()))
-    )["v"]
-    n = account_counts["n"]
-    p.tiles = {
-        "key_accounts": n,
-        "contract_value": contract_value,
-        "renewal_value_90": renewal_90["v"] or Decimal(0),
-        "renewal_count_90": renewal_90["n"],
-        "plan_coverage": (account_counts["covered"] / n) if n else None,
-        "plans_covered": account_counts["covered"],
-        "overdue_actions": overdue.count(),
-        "kpi_attainment": kpi_avg,
-    }
-
-    tier_values = dict(
-        live_contracts.values("account__tier")
+    contracts = Contract.objects.filter(on_account)
+    contract_value = renewal_value = Decimal(0)
+    renewal_n = 0
+    by_tier: dict[str, Decimal] = defaultdict(Decimal)
+    for row in contracts.values("account__tier", "account__owner_id").annotate(
+        value=Sum("annual_value", filter=live),
+        due_value=Sum("annual_value", filter=due_90),
+        due_n=Count("id", filter=due_90),
+        risk=Count("id", filter=Q(status__in=OPEN_CONTRACT, renewal_deadline__lte=soon_risk)),
+    ):
+        value = row["value"] or Decimal(0)
+        contract_value += value
+        renewal_value += row["due_value"] or Decimal(0)
+        renewal_n += row["due_n"]
+        by_tier[row["account__tier"]] += value
+        owner_row = team_row(row["account__owner_id"])
+        owner_row.contract_value += value
+        owner_row.renewals_at_risk += row["risk"]
+    p.value_by_tier = [(value, label, by_tier[value]) for value, label in Tier.choices]
+    top10 = (
+        contracts.filter(live)
+        .values("account_id")
         .annotate(v=Sum("annual_value"))
-        .values_list("account__tier", "v")
+        .order_by("-v")
+        .values_list("v", flat=True)[:10]
     )
-    p.value_by_tier = [
-        (value, label, tier_values.get(value) or Decimal(0)) for value, label in Tier.choices
-    ]
-    top10 = live_contracts.values("account_id").annotate(v=Sum("annual_value")).order_by("-v")[:10]
-    top10_total = sum((row["v"] for row in top10), Decimal(0))
-    p.top10_share = float(top10_total / contract_value) if contract_value else None
+    p.top10_share = float(sum(top10, Decimal(0)) / contract_value) if contract_value else None
 
     months = dict(
         Contract.objects.filter(
-            account__in=ids,
+            on_account,
             status__in=OPEN_CONTRACT,
             currency=currency,
             renewal_deadline__gte=period[0],
@@ -294,15 +368,42 @@ def portfolio_figures(user: User, filters: Filters, today: dt.date) -> Portfolio
         .values_list("month", "v")
     )
     months = {(m.date() if isinstance(m, dt.datetime) else m): v for m, v in months.items()}
-    p.renewals_by_month = [
-        (
-            period[0] + relativedelta(months=i),
-            months.get(period[0] + relativedelta(months=i)) or Decimal(0),
-        )
-        for i in range(12)
-    ]
+    first_days = [period[0] + relativedelta(months=i) for i in range(12)]
+    p.renewals_by_month = [(m, months.get(m) or Decimal(0)) for m in first_days]
 
-    band_counts = kpis.aggregate(
+    # Active plans per owner; one active plan per account, so "reviewed on time" plans are
+    # the covered accounts.
+    covered = 0
+    for row in (
+        AccountPlan.objects.filter(on_account, status=PlanStatus.ACTIVE)
+        .values("account__owner_id")
+        .annotate(n=Count("id"), ok=Count("id", filter=Q(next_review_date__gte=today)))
+    ):
+        owner_row = team_row(row["account__owner_id"])
+        owner_row.plans, owner_row.plans_on_time = row["n"], row["ok"]
+        covered += row["ok"]
+
+    # Overdue actions by who owns the action and by who owns the account.
+    overdue_total = 0
+    by_action_owner: Counter = Counter()
+    for row in (
+        ActionItem.objects.filter(on_plan_account)
+        .overdue(today)
+        .values("owner_id", "plan__account__owner_id")
+        .annotate(n=Count("id"))
+    ):
+        overdue_total += row["n"]
+        team_row(row["plan__account__owner_id"]).overdue_actions += row["n"]
+        by_action_owner[row["owner_id"]] += row["n"]
+    top_owners = sorted(by_action_owner.items(), key=lambda item: (-item[1], item[0]))[:10]
+
+    kpi_figures = KPI.objects.filter(on_plan_account, plan__status__in=LIVE_PLAN).aggregate(
+        # LEAST ignores NULL on PostgreSQL, so unmeasured KPIs are left out explicitly.
+        avg=Avg(
+            Least(F("attainment"), 1.0, output_field=FloatField()),
+            filter=Q(attainment__isnull=False),
+        ),
+        none=Count("id", filter=Q(attainment__isnull=True)),
         **{
             key: Count(
                 "id",
@@ -312,14 +413,13 @@ def portfolio_figures(user: User, filters: Filters, today: dt.date) -> Portfolio
             )
             for key, _label, low, high in ATTAINMENT_BANDS
         },
-        none=Count("id", filter=Q(attainment__isnull=True)),
     )
-    p.attainment_bands = [(key, label, band_counts[key]) for key, label, _l, _h in ATTAINMENT_BANDS]
-    p.attainment_bands.append(("none", _("No measurement"), band_counts["none"]))
+    p.attainment_bands = [(key, label, kpi_figures[key]) for key, label, _l, _h in ATTAINMENT_BANDS]
+    p.attainment_bands.append(("none", _("No measurement"), kpi_figures["none"]))
 
     goal_counts = dict(
         Goal.objects.filter(
-            plan__account__in=ids,
+            on_plan_account,
             plan__status__in=LIVE_PLAN,
             due_date__gte=period[0],
             due_date__lte=period[1],
@@ -332,29 +432,28 @@ def portfolio_figures(user: User, filters: Filters, today: dt.date) -> Portfolio
         (value, label, goal_counts.get(value, 0)) for value, label in GoalStatus.choices
     ]
 
-    p.overdue_by_owner = list(
-        overdue.values("owner_id", "owner__last_name", "owner__first_name", "owner__username")
-        .annotate(n=Count("id"))
-        .order_by("-n", "owner_id")[:10]
-    )
+    p.tiles = {
+        "key_accounts": n,
+        "contract_value": contract_value,
+        "renewal_value_90": renewal_value,
+        "renewal_count_90": renewal_n,
+        "plan_coverage": (covered / n) if n else None,
+        "plans_covered": covered,
+        "overdue_actions": overdue_total,
+        "kpi_attainment": kpi_figures["avg"],
+    }
+    p.health_bands = [(f"{low}-{min(high, 100)}", bands[low]) for low, high in HEALTH_BANDS]
+    p.unscored = unscored
 
-    health = health_scores(accounts, today)
-    bands = Counter(health_band(h.score) for h in health.values())
-    p.health_bands = [
-        (f"{low}-{min(high, 100)}", bands.get(f"{low}-{min(high, 100)}", 0))
-        for low, high in HEALTH_BANDS
-    ]
-
-    cells = accounts.values(
+    matrix = defaultdict(lambda: {"n": 0, "quadrant": ""})
+    for row in accounts.values(
         "score_revenue_size",
         "score_industry_position",
         "score_growth_rate",
         "score_fit",
         "score_relationship",
         "quadrant",
-    ).annotate(n=Count("pk"))
-    matrix = defaultdict(lambda: {"n": 0, "quadrant": ""})
-    for row in cells:
+    ).annotate(n=Count("pk")):
         attractiveness = (
             row["score_revenue_size"] + row["score_industry_position"] + row["score_growth_rate"]
         )
@@ -369,21 +468,74 @@ def portfolio_figures(user: User, filters: Filters, today: dt.date) -> Portfolio
     for _a, _pos, count, quadrant in p.matrix:
         p.quadrant_counts[quadrant] += count
 
-    p.at_risk = accounts_at_risk(accounts, today, health)
+    p.at_risk = accounts_at_risk(accounts, today, scope=on_account)
+    owners = {
+        u.pk: u for u in User.objects.filter(pk__in=set(team) | {pk for pk, _n in top_owners})
+    }
+    p.overdue_by_owner = [
+        {
+            "owner_id": pk,
+            "owner__last_name": owners[pk].last_name,
+            "owner__first_name": owners[pk].first_name,
+            "owner__username": owners[pk].username,
+            "n": count,
+        }
+        for pk, count in top_owners
+    ]
+    for owner_id, row in team.items():
+        row.owner = owners[owner_id]
+    p.team = sorted(
+        (row for row in team.values() if row.accounts),
+        key=lambda r: (r.owner.last_name, r.owner.first_name, r.owner.pk),
+    )
     return p
 
 
 @dataclass
 class AtRisk:
     account: Account
-    health: int
+    health: int | None
     reasons: list[str]
 
 
-def accounts_at_risk(accounts: QuerySet, today: dt.date, health: dict[int, Health], limit=50):
-    """Low health, a renewal near or passed, a decision maker not with us, or no active plan."""
+LOW_HEALTH = 50
+
+
+def at_risk_ids(accounts: QuerySet, today: dt.date, scope: Q | None = None) -> QuerySet:
+    """Accounts with low health, a renewal near or passed, a decision maker not with us, or
+    no active plan: a union of index lookups rather than OR-ed EXISTS over every account.
+
+    `scope` is the same selection as a condition on a related account, when known; it lets
+    the contract and stakeholder lookups join instead of testing membership row by row.
+    """
     soon = today + dt.timedelta(days=RENEWAL_RISK_DAYS)
-    flagged = accounts.annotate(
+    on_account = scope if scope is not None else Q(account__in=accounts.values("pk"))
+    low = accounts.filter(health_score__lt=LOW_HEALTH).order_by().values("pk")
+    renewal = (
+        Contract.objects.filter(on_account, status__in=OPEN_CONTRACT, renewal_deadline__lte=soon)
+        .order_by()
+        .values("account_id")
+    )
+    cold = (
+        Stakeholder.objects.filter(
+            on_account, is_active=True, buying_role__in=DECIDERS, attitude__lte=0
+        )
+        .order_by()
+        .values("account_id")
+    )
+    no_plan = (
+        accounts.exclude(
+            Exists(AccountPlan.objects.filter(account=OuterRef("pk"), status__in=LIVE_PLAN))
+        )
+        .order_by()
+        .values("pk")
+    )
+    return low.union(renewal, cold, no_plan)
+
+
+def with_risk_reasons(accounts: QuerySet, today: dt.date) -> QuerySet:
+    soon = today + dt.timedelta(days=RENEWAL_RISK_DAYS)
+    return accounts.annotate(
         renewal_near=Exists(
             Contract.objects.filter(
                 account=OuterRef("pk"), status__in=OPEN_CONTRACT, renewal_deadline__lte=soon
@@ -391,26 +543,55 @@ def accounts_at_risk(accounts: QuerySet, today: dt.date, health: dict[int, Healt
         ),
         decider_cold=Exists(
             Stakeholder.objects.filter(
-                account=OuterRef("pk"), is_active=True, buying_role__in=DECIDERS, attitude__lte=0
+                account=OuterRef("pk"),
+                is_active=True,
+                buying_role__in=DECIDERS,
+                attitude__lte=0,
             )
         ),
         has_plan=Exists(AccountPlan.objects.filter(account=OuterRef("pk"), status__in=LIVE_PLAN)),
     )
-    low = [pk for pk, h in health.items() if h.score < 50]
-    rows = (
-        flagged.filter(
-            Q(pk__in=low) | Q(renewal_near=True) | Q(decider_cold=True) | Q(has_plan=False)
-        )
-        .select_related("owner")
-        .values_list("pk", flat=True)
+
+
+def at_risk_queryset(accounts: QuerySet, today: dt.date) -> QuerySet:
+    return Account.objects.filter(pk__in=at_risk_ids(accounts, today)).order_by(
+        F("health_score").asc(nulls_last=True), "pk"
     )
-    candidates = sorted(rows, key=lambda pk: (health[pk].score, pk))[:limit]
-    by_pk = {a.pk: a for a in flagged.filter(pk__in=candidates).select_related("owner")}
+
+
+def accounts_at_risk(
+    accounts: QuerySet, today: dt.date, limit: int = 50, scope: Q | None = None
+) -> list[AtRisk]:
+    """The `limit` accounts at risk with the lowest health, and why each is at risk.
+
+    Every account below LOW_HEALTH is at risk and sorts before the rest, so when there are
+    enough of them the health index alone answers; the union of the other reasons is only
+    consulted to fill up the list.
+    """
+    order = (F("health_score").asc(nulls_last=True), "pk")
+    page = list(
+        accounts.filter(health_score__lt=LOW_HEALTH)
+        .order_by(*order)
+        .values_list("pk", flat=True)[:limit]
+    )
+    if len(page) < limit:
+        page += list(
+            Account.objects.filter(pk__in=at_risk_ids(accounts, today, scope))
+            .exclude(health_score__lt=LOW_HEALTH)
+            .order_by(*order)
+            .values_list("pk", flat=True)[: limit - len(page)]
+        )
+    found = {
+        a.pk: a
+        for a in with_risk_reasons(Account.objects.filter(pk__in=page), today).select_related(
+            "owner"
+        )
+    }
     result = []
-    for pk in candidates:
-        account = by_pk[pk]
+    for pk in page:
+        account = found[pk]
         reasons = []
-        if health[pk].score < 50:
+        if account.health_score is not None and account.health_score < LOW_HEALTH:
             reasons.append(str(_("Low health")))
         if account.renewal_near:
             reasons.append(str(_("Renewal deadline within 30 days or passed")))
@@ -418,13 +599,14 @@ def accounts_at_risk(accounts: QuerySet, today: dt.date, health: dict[int, Healt
             reasons.append(str(_("Decision maker neutral or opposed")))
         if not account.has_plan:
             reasons.append(str(_("No active plan")))
-        result.append(AtRisk(account=account, health=health[pk].score, reasons=reasons))
+        result.append(AtRisk(account=account, health=account.health_score, reasons=reasons))
     return result
 
 
 @dataclass
 class TeamRow:
-    owner: User
+    owner_id: int
+    owner: User | None = None
     accounts: int = 0
     contract_value: Decimal = Decimal(0)
     overdue_actions: int = 0
@@ -439,49 +621,4 @@ class TeamRow:
 
 def team_view(user: User, filters: Filters, today: dt.date) -> list[TeamRow]:
     """One row per key account manager (account owner) in the selection."""
-    accounts = portfolio(user, filters)
-    ids = accounts.values("pk")
-    rows: dict[int, TeamRow] = {}
-    owners = User.objects.filter(pk__in=accounts.values("owner_id")).order_by("last_name", "pk")
-    for owner in owners:
-        rows[owner.pk] = TeamRow(owner=owner)
-    for owner_id, n in (
-        accounts.values("owner_id").annotate(n=Count("pk")).values_list("owner_id", "n")
-    ):
-        rows[owner_id].accounts = n
-    for owner_id, v in (
-        Contract.objects.filter(
-            account__in=ids, status__in=LIVE_CONTRACT, currency=settings.DEFAULT_CURRENCY
-        )
-        .values("account__owner_id")
-        .annotate(v=Sum("annual_value"))
-        .values_list("account__owner_id", "v")
-    ):
-        rows[owner_id].contract_value = v or Decimal(0)
-    for owner_id, n in (
-        ActionItem.objects.filter(plan__account__in=ids)
-        .overdue(today)
-        .values("plan__account__owner_id")
-        .annotate(n=Count("id"))
-        .values_list("plan__account__owner_id", "n")
-    ):
-        rows[owner_id].overdue_actions = n
-    for row in (
-        AccountPlan.objects.filter(account__in=ids, status=PlanStatus.ACTIVE)
-        .values("account__owner_id")
-        .annotate(n=Count("id"), ok=Count("id", filter=Q(next_review_date__gte=today)))
-    ):
-        rows[row["account__owner_id"]].plans = row["n"]
-        rows[row["account__owner_id"]].plans_on_time = row["ok"]
-    for owner_id, n in (
-        Contract.objects.filter(
-            account__in=ids,
-            status__in=OPEN_CONTRACT,
-            renewal_deadline__lte=today + dt.timedelta(days=RENEWAL_RISK_DAYS),
-        )
-        .values("account__owner_id")
-        .annotate(n=Count("id"))
-        .values_list("account__owner_id", "n")
-    ):
-        rows[owner_id].renewals_at_risk = n
-    return list(rows.values())
+    return portfolio_figures(user, filters, today).team

@@ -147,8 +147,9 @@ def dashboard(request: HtmxHttpRequest):
     today = timezone.localdate()
     filters = d.Filters.from_query(request.GET, today)
     export = request.GET.get("export", "")
+    p = d.portfolio_figures(request.user, filters, today)
     if export == "team":
-        rows = d.team_view(request.user, filters, today)
+        rows = p.team
         return _csv(
             "team",
             [
@@ -173,7 +174,6 @@ def dashboard(request: HtmxHttpRequest):
                 for r in rows
             ],
         )
-    p = d.portfolio_figures(request.user, filters, today)
     if export:
         return _export_chart(export, p)
     fy = filters.fiscal_year or d.fiscal_year_of(today)
@@ -183,7 +183,7 @@ def dashboard(request: HtmxHttpRequest):
         "filters": filters,
         "fiscal_year": fy,
         "fiscal_years": list(range(fy - 2, fy + 2)),
-        "team": d.team_view(request.user, filters, today),
+        "team": p.team,
         "charts": _charts(p, filters, request.LANGUAGE_CODE),
         "definitions": d.DEFINITIONS,
         "owners": User.objects.filter(is_active=True, owned_accounts__isnull=False)

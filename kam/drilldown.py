@@ -58,16 +58,14 @@ def account_records(accounts: QuerySet, params, today: dt.date) -> Records:
             )
         )
         title = _("Key accounts without a plan reviewed within its cadence")
-    if params.get("health") or params.get("at_risk"):
-        health = d.health_scores(accounts, today)
-        if params.get("health"):
-            band = params["health"]
-            keep = [pk for pk, h in health.items() if d.health_band(h.score) == band]
+    band = params.get("health", "")
+    for low, high in d.HEALTH_BANDS:
+        if band == f"{low}-{min(high, 100)}":
+            accounts = accounts.filter(health_score__gte=low, health_score__lt=high)
             title = _("Key accounts by health")
-        else:
-            keep = [r.account.pk for r in d.accounts_at_risk(accounts, today, health, limit=10**6)]
-            title = _("Key accounts at risk")
-        accounts = accounts.filter(pk__in=keep)
+    if params.get("at_risk"):
+        accounts = accounts.filter(pk__in=d.at_risk_queryset(accounts, today).values("pk"))
+        title = _("Key accounts at risk")
     accounts = accounts.select_related("owner").order_by("name_kana", "name", "pk")
     return Records(
         title=str(title),
@@ -79,6 +77,7 @@ def account_records(accounts: QuerySet, params, today: dt.date) -> Records:
             str(_("Owner")),
             str(_("Priority score")),
             str(_("Quadrant")),
+            str(_("Health")),
         ],
         queryset=accounts,
         row=lambda a: [
@@ -89,6 +88,7 @@ def account_records(accounts: QuerySet, params, today: dt.date) -> Records:
             str(a.owner),
             a.priority_score,
             Quadrant(a.quadrant).label if a.quadrant else "",
+            a.health_score,
         ],
         link=lambda a: _account_link(a.pk),
     )

@@ -100,3 +100,12 @@ def send_manager_digests(today: str | None = None) -> int:
 )
 def send_weekly_manager_digest(user_id: int, day: str) -> bool:
     return mail.send_weekly_manager_digest(user_id, dt.date.fromisoformat(day))
+
+
+@shared_task(name="kam.refresh_account_health")
+def refresh_account_health(today: str | None = None) -> int:
+    """Nightly: recompute every account's health score from its plans, contracts and people."""
+    from . import dashboard
+
+    day = dt.date.fromisoformat(today) if today else timezone.localdate()
+    return dashboard.refresh_health(day)

@@ -24,7 +24,7 @@ def test_dashboard_draws_charts_and_a_bar_opens_its_records(page, login, manager
     assert page.locator("svg.chart").count() >= 6
     assert page.locator("[data-testid=matrix-point]").count() == 1
     # The first bar of "contract value by tier" is the strategic tier.
-    page.locator("#chart-tier a").first.click()
+    page.locator("#chart-tier svg a").first.click()
     page.wait_for_url("**/dashboard/records/contracts/**")
     rows = page.locator("[data-testid=record-row]")
     assert rows.count() == 1

@@ -120,6 +120,7 @@ def book(owner, outsider):
 
     StakeholderFactory(account=a, buying_role="decision_maker", attitude=2)
     StakeholderFactory(account=b, buying_role="decision_maker", attitude=0)  # cold
+    d.refresh_health(TODAY)
     return {"a": a, "b": b, "c": c, "x": x}
 
 
@@ -197,6 +198,10 @@ def test_overdue_by_owner(frozen, book, manager, owner):
 def test_health_scores_by_hand(frozen, book, manager):
     health = d.health_scores(d.portfolio(manager, d.Filters()), TODAY)
     a, b, c = book["a"], book["b"], book["c"]
+    # The stored score is the same computation.
+    a.refresh_from_db()
+    assert a.health_score == health[a.pk].score
+    assert a.health_kpi == pytest.approx(0.75)
     # A: kpi (0.5 + 1.0) / 2 = 0.75; actions 1 of 2 overdue = 0.5; renewal within 30 days
     # and not in renewal = 0.5; decision maker +2 = 1.0.
     assert health[a.pk].score == round(100 * (0.4 * 0.75 + 0.2 * 0.5 + 0.2 * 0.5 + 0.2 * 1.0))
