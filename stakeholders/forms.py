@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account
+from plans.models import AccountPlan
+
+from . import selectors
+from .models import Stakeholder, StakeholderEngagement
+
+
+class ServiceModelForm(forms.ModelForm):
+    """A ModelForm that checks its fields only; the service runs the model validation.
+
+    Model-level checks come back through attach_errors(), so each message shows once, beside
+    its field, and the instance stays untouched until the service saves it.
+    """
+
+    def _post_clean(self) -> None:
+        pass
+
+    def attach_errors(self, exc: ValidationError) -> None:
+        if hasattr(exc, "error_dict"):
+            for name, errors in exc.error_dict.items():
+                self.add_error(name if name in self.fields else None, errors)
+        else:
+            self.add_error(None, exc.error_list)
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Stakeholder) -> str:
+        label = f"{obj.name} ({obj.title})" if obj.title else obj.name
+        if not obj.is_active:
+            label = _("%(name)s – has left") % {"name": label}
+        return label
+
+
+class StakeholderForm(ServiceModelForm):
+    influence = forms.IntegerField(
+        label=capfirst(Stakeholder._meta.get_field("influence").verbose_name),
+        min_value=1,
+        max_value=5,
+        initial=3,
+        help_text=_("1 = no say, 5 = decides."),
+    )
+
+    class Meta:
+        model = Stakeholder
+        fields = [
+            "name",
+            "name_kana",
+            "title",
+            "department",
+            "reports_to",
+            "buying_role",
+            "influence",
+            "attitude",
+            "relationship_strength",
+            "relationship_owner",
+            "last_contacted_on",
+            "email",
+            "phone",
+            "is_active",
+            "notes",
+        ]
+        field_classes = {"reports_to": PersonChoiceField}
+        widgets = {
+            "last_contacted_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, account: Account, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        reports_to = self.fields["reports_to"]
+        reports_to.queryset = selectors.reports_to_choices(account=account, exclude=self.instance)
+        # Anyone outside this customer is not on the list; say why rather than "invalid".
+        reports_to.error_messages["invalid_choice"] = _(
+            "The manager must work at the same customer."
+        )
+        self.fields["relationship_owner"].queryset = selectors.owner_choices(
+            current=self.instance.relationship_owner_id
+        )
+        self.fields["name"].widget.attrs["autofocus"] = True
+
+
+class EngagementForm(ServiceModelForm):
+    class Meta:
+        model = StakeholderEngagement
+        fields = ["stakeholder", "desired_attitude", "owner", "approach"]
+        field_classes = {"stakeholder": PersonChoiceField}
+        widgets = {"approach": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, plan: AccountPlan, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # The person is fixed once the strategy exists; a new person is a new strategy.
+            del self.fields["stakeholder"]
+        else:
+            stakeholder = self.fields["stakeholder"]
+            stakeholder.queryset = selectors.engagement_candidates(plan=plan)
+            stakeholder.error_messages["invalid_choice"] = _(
+                "Choose someone at this plan's customer who is not in the plan yet."
+            )
+        self.fields["owner"].queryset = selectors.owner_choices(current=self.instance.owner_id)

@@ -1,0 +1,94 @@
+"""Writes to the customer's people and to the engagement strategies of account plans.
+
+Views, forms, admin, API and tasks all go through here; `full_clean()` runs the model's own
+checks (the manager at the same customer, no circle in the org chart) before anything is saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+
+from accounts.models import Account
+from plans.models import AccountPlan
+
+from .models import Stakeholder, StakeholderEngagement
+
+STAKEHOLDER_FIELDS = (
+    "name",
+    "name_kana",
+    "title",
+    "department",
+    "email",
+    "phone",
+    "reports_to",
+    "buying_role",
+    "influence",
+    "attitude",
+    "relationship_strength",
+    "relationship_owner",
+    "last_contacted_on",
+    "is_active",
+    "notes",
+)
+ENGAGEMENT_FIELDS = ("desired_attitude", "owner", "approach")
+
+
+def _assign(instance: Any, data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+    for name in allowed:
+        if name in data:
+            setattr(instance, name, data[name])
+
+
+@transaction.atomic
+def stakeholder_create(*, account: Account, data: Mapping[str, Any]) -> Stakeholder:
+    stakeholder = Stakeholder(account=account)
+    _assign(stakeholder, data, STAKEHOLDER_FIELDS)
+    stakeholder.full_clean()
+    stakeholder.save()
+    return stakeholder
+
+
+@transaction.atomic
+def stakeholder_update(*, stakeholder: Stakeholder, data: Mapping[str, Any]) -> Stakeholder:
+    # One chart edit per customer at a time: two people each moving someone under the other
+    # would pass the circle check separately and build a circle together.
+    Account.objects.select_for_update().filter(pk=stakeholder.account_id).first()
+    _assign(stakeholder, data, STAKEHOLDER_FIELDS)
+    stakeholder.full_clean()
+    stakeholder.save()
+    return stakeholder
+
+
+@transaction.atomic
+def stakeholder_delete(*, stakeholder: Stakeholder) -> None:
+    """Their reports move to the top of the chart; their engagement strategies go with them."""
+    stakeholder.delete()
+
+
+@transaction.atomic
+def engagement_create(
+    *, plan: AccountPlan, stakeholder: Stakeholder | None, data: Mapping[str, Any]
+) -> StakeholderEngagement:
+    engagement = StakeholderEngagement(plan=plan, stakeholder=stakeholder)
+    _assign(engagement, data, ENGAGEMENT_FIELDS)
+    engagement.full_clean()
+    engagement.save()
+    return engagement
+
+
+@transaction.atomic
+def engagement_update(
+    *, engagement: StakeholderEngagement, data: Mapping[str, Any]
+) -> StakeholderEngagement:
+    _assign(engagement, data, ENGAGEMENT_FIELDS)
+    engagement.full_clean()
+    engagement.save()
+    return engagement
+
+
+@transaction.atomic
+def engagement_delete(*, engagement: StakeholderEngagement) -> None:
+    engagement.delete()
