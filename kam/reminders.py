@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import transaction
@@ -94,12 +95,24 @@ def _team(accounts: QuerySet, roles: list[str]) -> dict[int, set[int]]:
     return members
 
 
+_PLACEHOLDER = 987654321
+
+
+@lru_cache(maxsize=8)
+def _url_pattern(name: str) -> tuple[str, str]:
+    """reverse() once per sweep rather than once per reminder: split around the id."""
+    head, _sep, tail = reverse(name, args=[_PLACEHOLDER]).partition(str(_PLACEHOLDER))
+    return head, tail
+
+
 def _account_url(account_id: int, anchor: str) -> str:
-    return reverse("accounts:detail", args=[account_id]) + anchor
+    head, tail = _url_pattern("accounts:detail")
+    return f"{head}{account_id}{tail}{anchor}"
 
 
 def _plan_url(plan_id: int, anchor: str = "") -> str:
-    return reverse("plans:detail", args=[plan_id]) + anchor
+    head, tail = _url_pattern("plans:detail")
+    return f"{head}{plan_id}{tail}{anchor}"
 
 
 def due_renewals(today: dt.date) -> list[Due]:
@@ -331,26 +344,34 @@ def record(due: list[Due]) -> int:
     languages = dict(
         User.objects.filter(pk__in={d.recipient_id for d in due}).values_list("pk", "language")
     )
-    rows = []
+    by_language: dict[str, list[Due]] = {}
     for d in due:
-        with translation.override(languages.get(d.recipient_id) or settings.LANGUAGE_CODE):
-            title = reminder_title(d.kind, d.lead_days, d.due_date, d.subject)
-        immediate = d.kind == ReminderKind.RENEWAL_DUE and d.lead_days <= IMMEDIATE_MAIL_WITHIN_DAYS
-        rows.append(
-            Reminder(
-                kind=d.kind,
-                recipient_id=d.recipient_id,
-                object_id=d.object_id,
-                due_date=d.due_date,
-                lead_days=d.lead_days,
-                account_id=d.account_id,
-                title=title[:300],
-                url=d.url,
-                mail_state=MailState.PENDING if immediate else MailState.NONE,
-            )
+        by_language.setdefault(languages.get(d.recipient_id) or settings.LANGUAGE_CODE, []).append(
+            d
         )
+    rows = []
+    for language, items in by_language.items():
+        # One language switch per group, not per reminder: a sweep may write 100,000 rows.
+        with translation.override(language):
+            for d in items:
+                immediate = (
+                    d.kind == ReminderKind.RENEWAL_DUE and d.lead_days <= IMMEDIATE_MAIL_WITHIN_DAYS
+                )
+                rows.append(
+                    Reminder(
+                        kind=d.kind,
+                        recipient_id=d.recipient_id,
+                        object_id=d.object_id,
+                        due_date=d.due_date,
+                        lead_days=d.lead_days,
+                        account_id=d.account_id,
+                        title=reminder_title(d.kind, d.lead_days, d.due_date, d.subject)[:300],
+                        url=d.url,
+                        mail_state=MailState.PENDING if immediate else MailState.NONE,
+                    )
+                )
     before = Reminder.objects.count()
-    Reminder.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    Reminder.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
     return Reminder.objects.count() - before
 
 
