@@ -276,7 +276,11 @@ class AccountTeamMember(TimeStampedModel):
         verbose_name_plural = _("account team")
         ordering = ["account", "role"]
         constraints = [
-            models.UniqueConstraint(fields=["account", "user"], name="team_member_once"),
+            models.UniqueConstraint(
+                fields=["account", "user"],
+                name="team_member_once",
+                violation_error_message=_("This person is already on the account team."),
+            ),
             models.CheckConstraint(condition=Q(role__in=TeamRole.values), name="team_role_valid"),
         ]
         indexes = [
@@ -352,10 +356,14 @@ class Contract(TimeStampedModel):
         ordering = ["end_date"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(end_date__gt=F("start_date")), name="contract_ends_after_start"
+                condition=Q(end_date__gt=F("start_date")),
+                name="contract_ends_after_start",
+                violation_error_message=_("The end date must be after the start date."),
             ),
             models.CheckConstraint(
-                condition=Q(annual_value__gte=0), name="contract_value_not_negative"
+                condition=Q(annual_value__gte=0),
+                name="contract_value_not_negative",
+                violation_error_message=_("The annual value cannot be negative."),
             ),
             models.CheckConstraint(
                 condition=Q(notice_period_days__lte=730), name="contract_notice_at_most_2y"

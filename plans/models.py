@@ -75,7 +75,9 @@ class AccountPlan(TimeStampedModel):
         ordering = ["-period_start"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(period_end__gt=F("period_start")), name="plan_period_ends_after_start"
+                condition=Q(period_end__gt=F("period_start")),
+                name="plan_period_ends_after_start",
+                violation_error_message=_("The plan period must end after it starts."),
             ),
             models.CheckConstraint(
                 condition=Q(status__in=PlanStatus.values), name="plan_status_valid"
@@ -381,8 +383,15 @@ class KPI(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(direction=Direction.LOWER) | ~Q(target=0),
                 name="kpi_higher_target_not_zero",
+                violation_error_message=_(
+                    "A target of 0 cannot be exceeded; use lower is better or another target."
+                ),
             ),
-            models.UniqueConstraint(fields=["plan", "name"], name="kpi_name_unique_in_plan"),
+            models.UniqueConstraint(
+                fields=["plan", "name"],
+                name="kpi_name_unique_in_plan",
+                violation_error_message=_("This plan already has a KPI with this name."),
+            ),
         ]
         indexes = [models.Index(fields=["plan", "goal"], name="kpi_plan_goal")]
 
@@ -471,7 +480,11 @@ class CompetitorPosition(TimeStampedModel):
         verbose_name_plural = _("competitor map")
         ordering = ["plan", "-threat_level", "competitor"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "competitor"], name="competitor_once_per_plan"),
+            models.UniqueConstraint(
+                fields=["plan", "competitor"],
+                name="competitor_once_per_plan",
+                violation_error_message=_("This competitor is already on the map."),
+            ),
             models.CheckConstraint(
                 condition=Q(share_of_wallet__isnull=True) | Q(share_of_wallet__lte=100),
                 name="competitor_share_at_most_100",

@@ -115,7 +115,9 @@ class Stakeholder(TimeStampedModel):
                 condition=Q(buying_role__in=BuyingRole.values), name="stakeholder_role_valid"
             ),
             models.CheckConstraint(
-                condition=~Q(reports_to=F("id")), name="stakeholder_not_own_manager"
+                condition=~Q(reports_to=F("id")),
+                name="stakeholder_not_own_manager",
+                violation_error_message=_("A person cannot report to themselves."),
             ),
             models.CheckConstraint(condition=~Q(name=""), name="stakeholder_name_not_blank"),
         ]
@@ -183,7 +185,11 @@ class StakeholderEngagement(TimeStampedModel):
         verbose_name_plural = _("engagement strategies")
         ordering = ["plan", "-stakeholder__influence"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "stakeholder"], name="engagement_once"),
+            models.UniqueConstraint(
+                fields=["plan", "stakeholder"],
+                name="engagement_once",
+                violation_error_message=_("This stakeholder already has a strategy in this plan."),
+            ),
             models.CheckConstraint(
                 condition=Q(desired_attitude__gte=-2, desired_attitude__lte=2),
                 name="engagement_attitude_range",

@@ -1,0 +1,205 @@
+from django.contrib import admin
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from stakeholders.models import Stakeholder
+
+from .models import Account, AccountTeamMember, Contract, Meeting, Opportunity
+from .resources import IMPORT_EXPORT_FORMATS, AccountResource, ContractResource
+
+
+class SpreadsheetAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    """Import and export in CSV (as Excel writes it) and Excel, and who changed what."""
+
+    formats = IMPORT_EXPORT_FORMATS
+
+
+class TeamMemberInline(admin.TabularInline):
+    model = AccountTeamMember
+    fields = ("user", "role")
+    autocomplete_fields = ("user",)
+    extra = 0
+
+
+class ContractInline(admin.TabularInline):
+    model = Contract
+    fields = (
+        "number",
+        "title",
+        "start_date",
+        "end_date",
+        "notice_period_days",
+        "renewal_deadline",
+        "annual_value",
+        "currency",
+        "status",
+    )
+    readonly_fields = ("renewal_deadline",)
+    show_change_link = True
+    extra = 0
+
+
+class StakeholderInline(admin.TabularInline):
+    model = Stakeholder
+    fields = ("name", "name_kana", "title", "department", "buying_role", "influence", "attitude")
+    show_change_link = True
+    extra = 0
+
+
+@admin.register(Account)
+class AccountAdmin(SpreadsheetAdmin):
+    resource_classes = [AccountResource]
+    list_display = (
+        "name",
+        "name_kana",
+        "tier",
+        "status",
+        "industry",
+        "owner",
+        "priority_score",
+        "quadrant",
+        "health_score",
+    )
+    list_filter = ("tier", "status", "quadrant", "industry", "owner")
+    search_fields = ("name", "name_kana", "headquarters")
+    list_select_related = ("owner",)
+    autocomplete_fields = ("owner",)
+    ordering = ("name_kana", "name")
+    readonly_fields = (
+        "priority_score",
+        "quadrant",
+        "health_score",
+        "health_kpi",
+        "health_actions",
+        "health_renewal",
+        "health_sentiment",
+        "health_computed_at",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    ("name", "name_kana"),
+                    ("tier", "status"),
+                    "owner",
+                    "industry",
+                    ("website", "headquarters"),
+                    ("annual_revenue", "revenue_currency", "employees"),
+                    "description",
+                )
+            },
+        ),
+        (
+            _("Investment scoring"),
+            {
+                "fields": (
+                    ("score_revenue_size", "score_industry_position", "score_growth_rate"),
+                    ("score_fit", "score_relationship"),
+                    ("priority_score", "quadrant"),
+                )
+            },
+        ),
+        (
+            _("Health"),
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    ("health_score", "health_computed_at"),
+                    ("health_kpi", "health_actions", "health_renewal", "health_sentiment"),
+                ),
+            },
+        ),
+        (_("Record"), {"classes": ("collapse",), "fields": (("created_at", "updated_at"),)}),
+    )
+    inlines = (TeamMemberInline, ContractInline, StakeholderInline)
+    # Customers' sites are served over https; a bare domain typed in should not become http.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(AccountTeamMember)
+class AccountTeamMemberAdmin(admin.ModelAdmin):
+    list_display = ("account", "user", "role", "created_at")
+    list_filter = ("role",)
+    search_fields = (
+        "account__name",
+        "account__name_kana",
+        "user__username",
+        "user__last_name",
+        "user__name_kana",
+    )
+    list_select_related = ("account", "user")
+    autocomplete_fields = ("account", "user")
+
+
+@admin.register(Contract)
+class ContractAdmin(SpreadsheetAdmin):
+    resource_classes = [ContractResource]
+    list_display = (
+        "number",
+        "title",
+        "account",
+        "start_date",
+        "end_date",
+        "renewal_deadline",
+        "annual_value",
+        "currency",
+        "auto_renew",
+        "status",
+    )
+    list_filter = ("status", "auto_renew", "currency", "account__tier")
+    search_fields = ("number", "title", "account__name", "account__name_kana")
+    list_select_related = ("account",)
+    autocomplete_fields = ("account", "successor")
+    date_hierarchy = "end_date"
+    readonly_fields = ("renewal_deadline", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("account", ("number", "title"), "status", "successor")}),
+        (
+            _("Term and renewal"),
+            {
+                "fields": (
+                    ("start_date", "end_date"),
+                    ("notice_period_days", "renewal_deadline"),
+                    "auto_renew",
+                    ("next_price_review_date", "last_price_review_date"),
+                )
+            },
+        ),
+        (_("Value"), {"fields": (("annual_value", "currency"),)}),
+        (_("Terms"), {"fields": ("sla_terms", "closed_reason")}),
+        (_("Record"), {"classes": ("collapse",), "fields": (("created_at", "updated_at"),)}),
+    )
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "account",
+        "kind",
+        "stage",
+        "amount",
+        "currency",
+        "expected_close_date",
+        "owner",
+    )
+    list_filter = ("stage", "kind", "owner")
+    search_fields = ("title", "account__name", "account__name_kana")
+    list_select_related = ("account", "owner")
+    autocomplete_fields = ("account", "owner")
+    date_hierarchy = "expected_close_date"
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = ("subject", "account", "kind", "held_at", "recorded_by")
+    list_filter = ("kind",)
+    search_fields = ("subject", "notes", "account__name", "account__name_kana")
+    list_select_related = ("account", "recorded_by")
+    autocomplete_fields = ("account", "recorded_by", "stakeholders", "attendees")
+    date_hierarchy = "held_at"

@@ -1,0 +1,209 @@
+"""Spreadsheet import and export of key accounts and contracts (django-import-export).
+
+Columns are the field names, not their translated labels, so that one file imports the same
+whatever language the admin reads in. Related rows are named by what people know them by:
+a user by username, an account by its company name.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from import_export import resources
+from import_export.fields import Field
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.widgets import ForeignKeyWidget
+
+from kam.models import User
+
+from .models import Account, Contract
+
+
+class SpreadsheetCSV(CSV):
+    """CSV the way Excel writes it in Japan.
+
+    Excel's "CSV" is Shift_JIS (cp932) and its "CSV UTF-8" starts with a byte order mark; both
+    are read. Exports carry the mark, without which Excel shows Japanese as mojibake.
+    """
+
+    def is_binary(self) -> bool:
+        # Read the upload as bytes so the encoding is decided here rather than by the admin.
+        return True
+
+    def get_read_mode(self) -> str:
+        return "rb"
+
+    def create_dataset(self, in_stream, **kwargs):
+        if isinstance(in_stream, bytes):
+            try:
+                in_stream = in_stream.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                in_stream = in_stream.decode("cp932")
+        return super().create_dataset(in_stream, **kwargs)
+
+    def export_data(self, dataset, **kwargs) -> bytes:
+        return super().export_data(dataset, **kwargs).encode("utf-8-sig")
+
+
+IMPORT_EXPORT_FORMATS = [SpreadsheetCSV, XLSX]
+
+
+class NaturalKeyWidget(ForeignKeyWidget):
+    """A foreign key named by a readable value, with a plain message when it matches no row
+    or more than one (the stock widget lets the query exceptions through as tracebacks)."""
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, str):
+            value = value.strip()
+        try:
+            return super().clean(value, row=row, **kwargs)
+        except self.model.DoesNotExist:
+            message = _("No %(model)s has %(field)s “%(value)s”.")
+        except self.model.MultipleObjectsReturned:
+            message = _("More than one %(model)s has %(field)s “%(value)s”; make it unique first.")
+        opts = self.model._meta
+        raise ValueError(
+            message
+            % {
+                "model": opts.verbose_name,
+                "field": opts.get_field(self.field.split("__")[0]).verbose_name,
+                "value": value,
+            }
+        )
+
+
+class AllOrNothingResource(resources.ModelResource):
+    """A file goes in whole or not at all.
+
+    import-export rolls back on errors, but by default keeps the good rows of a file whose
+    other rows failed validation; half an import is worse than none to fix by hand.
+    """
+
+    def get_instance(self, instance_loader, row):
+        try:
+            return super().get_instance(instance_loader, row)
+        except self._meta.model.MultipleObjectsReturned:
+            # Company names are not unique in the database; refuse to guess which one to update.
+            raise ValueError(
+                _("More than one %(model)s matches %(columns)s; fix the duplicates first.")
+                % {
+                    "model": self._meta.model._meta.verbose_name,
+                    "columns": ", ".join(
+                        f"{name} “{row.get(name)}”" for name in self.get_import_id_fields()
+                    ),
+                }
+            ) from None
+
+    def import_data(
+        self,
+        dataset,
+        dry_run=False,
+        raise_errors=False,
+        use_transactions=None,
+        collect_failed_rows=False,
+        rollback_on_validation_errors=True,
+        **kwargs,
+    ):
+        return super().import_data(
+            dataset,
+            dry_run=dry_run,
+            raise_errors=raise_errors,
+            use_transactions=use_transactions,
+            collect_failed_rows=collect_failed_rows,
+            rollback_on_validation_errors=rollback_on_validation_errors,
+            **kwargs,
+        )
+
+
+class AccountResource(AllOrNothingResource):
+    owner = Field(attribute="owner", column_name="owner", widget=NaturalKeyWidget(User, "username"))
+    priority_score = Field(attribute="priority_score", column_name="priority_score", readonly=True)
+    quadrant = Field(attribute="quadrant", column_name="quadrant", readonly=True)
+
+    class Meta:
+        model = Account
+        fields = (
+            "name",
+            "name_kana",
+            "industry",
+            "tier",
+            "status",
+            "owner",
+            "website",
+            "headquarters",
+            "annual_revenue",
+            "revenue_currency",
+            "employees",
+            "score_revenue_size",
+            "score_industry_position",
+            "score_growth_rate",
+            "score_fit",
+            "score_relationship",
+            "description",
+            "priority_score",
+            "quadrant",
+        )
+        export_order = fields
+        # Company names are how people know their customers; a re-import updates them.
+        import_id_fields = ("name",)
+        clean_model_instances = True
+        use_transactions = True
+        skip_unchanged = True
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("owner")
+
+
+class ContractResource(AllOrNothingResource):
+    account = Field(
+        attribute="account", column_name="account", widget=NaturalKeyWidget(Account, "name")
+    )
+    renewal_deadline = Field(
+        attribute="renewal_deadline", column_name="renewal_deadline", readonly=True
+    )
+
+    class Meta:
+        model = Contract
+        fields = (
+            "number",
+            "account",
+            "title",
+            "start_date",
+            "end_date",
+            "annual_value",
+            "currency",
+            "auto_renew",
+            "notice_period_days",
+            "status",
+            "next_price_review_date",
+            "last_price_review_date",
+            "sla_terms",
+            "renewal_deadline",
+        )
+        export_order = fields
+        import_id_fields = ("number",)
+        clean_model_instances = True
+        use_transactions = True
+        skip_unchanged = True
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("account")
+
+    def import_instance(self, instance, row, **kwargs):
+        errors: dict = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        # The database check would only name its constraint; say what is wrong instead.
+        # validate_instance then skips that constraint, as it excludes fields with errors.
+        if (
+            "start_date" not in errors
+            and "end_date" not in errors
+            and instance.start_date
+            and instance.end_date
+            and instance.end_date <= instance.start_date
+        ):
+            errors["end_date"] = [_("The end date must be after the start date.")]
+        if errors:
+            raise ValidationError(errors)

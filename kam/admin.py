@@ -1,0 +1,111 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import DigestLog, Notification, Reminder, User
+
+admin.site.site_header = _("KAM CRM administration")
+admin.site.site_title = _("KAM CRM admin")
+admin.site.index_title = _("Users, accounts, plans and stakeholders")
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = (
+        "username",
+        "last_name",
+        "first_name",
+        "name_kana",
+        "email",
+        "role",
+        "language",
+        "is_active",
+        "is_staff",
+        "last_login",
+    )
+    list_filter = ("role", "is_active", "is_staff", "is_superuser", "language", "digest_enabled")
+    search_fields = ("username", "last_name", "first_name", "name_kana", "email")
+    ordering = ("name_kana", "username")
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (
+            _("Personal info"),
+            {"fields": (("last_name", "first_name"), "name_kana", "email")},
+        ),
+        (_("Role"), {"fields": ("role",)}),
+        (_("Preferences"), {"fields": ("language", "time_zone", "digest_enabled")}),
+        (
+            _("Permissions"),
+            {
+                "classes": ("collapse",),
+                "fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"),
+            },
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "username",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                    ("last_name", "first_name"),
+                    "name_kana",
+                    "email",
+                    "role",
+                    "language",
+                ),
+            },
+        ),
+    )
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """The send log is the proof that nothing went out twice: read it, do not rewrite it."""
+
+    list_display = (
+        "title",
+        "kind",
+        "recipient",
+        "account",
+        "due_date",
+        "lead_days",
+        "mail_state",
+        "created_at",
+        "notified_at",
+        "mailed_at",
+    )
+    list_filter = ("kind", "mail_state", "lead_days")
+    search_fields = ("title", "recipient__username", "account__name", "account__name_kana")
+    list_select_related = ("recipient", "account")
+    autocomplete_fields = ("recipient", "account")
+    date_hierarchy = "due_date"
+    readonly_fields = ("created_at", "notified_at", "mail_claimed_at", "mailed_at", "digested_at")
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("title", "kind", "recipient", "created_at", "read_at")
+    list_filter = ("kind",)
+    search_fields = ("title", "recipient__username", "recipient__name_kana")
+    list_select_related = ("recipient",)
+    autocomplete_fields = ("recipient",)
+    raw_id_fields = ("reminder",)
+    date_hierarchy = "created_at"
+    readonly_fields = ("created_at",)
+
+
+@admin.register(DigestLog)
+class DigestLogAdmin(admin.ModelAdmin):
+    list_display = ("recipient", "digest_date", "kind", "item_count", "claimed_at", "sent_at")
+    list_filter = ("kind",)
+    search_fields = ("recipient__username", "recipient__name_kana")
+    list_select_related = ("recipient",)
+    autocomplete_fields = ("recipient",)
+    date_hierarchy = "digest_date"
+    readonly_fields = ("claimed_at",)
