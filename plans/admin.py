@@ -17,7 +17,7 @@ from .models import (
     KPIMeasurement,
     PlanReview,
 )
-from .services import _check_goals_inside_period, kpi_refresh_latest
+from .services import check_goals_inside_period, kpi_refresh_latest
 
 # Inline rows stay one line high; the full text is on each item's own change page.
 COMPACT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 30})}}
@@ -36,7 +36,7 @@ class AccountPlanAdminForm(forms.ModelForm):
         # A database trigger refuses a period that leaves goals outside it; say so on the field.
         if {"period_start", "period_end"} & set(self.changed_data):
             try:
-                _check_goals_inside_period(plan=self.instance)
+                check_goals_inside_period(plan=self.instance)
             except ValidationError as exc:
                 self._update_errors(exc)
 

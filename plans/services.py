@@ -174,7 +174,7 @@ def _check_period(*, plan: AccountPlan) -> None:
         raise ValidationError({"period_end": _("The period must end after it starts.")})
 
 
-def _check_goals_inside_period(*, plan: AccountPlan) -> None:
+def check_goals_inside_period(*, plan: AccountPlan) -> None:
     if not plan.pk or plan.period_start is None or plan.period_end is None:
         return
     outside = plan.goals.exclude(due_date__range=(plan.period_start, plan.period_end)).count()
@@ -244,7 +244,7 @@ def plan_update(*, plan: AccountPlan, data: Mapping[str, Any]) -> AccountPlan:
     _check_one_active(plan=plan)
     plan.full_clean()
     if "period_start" in data or "period_end" in data:
-        _check_goals_inside_period(plan=plan)
+        check_goals_inside_period(plan=plan)
     plan.save(update_fields=[*data.keys(), "updated_at"])
     return plan
 
