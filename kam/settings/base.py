@@ -98,6 +98,7 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+FORMS_URLFIELD_ASSUME_HTTPS = True
 AUTH_USER_MODEL = "kam.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
