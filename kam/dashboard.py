@@ -148,27 +148,50 @@ class Health:
     sentiment: float
 
 
-def health_scores(accounts: QuerySet, today: dt.date) -> dict[int, Health]:
-    """Health per account in four grouped queries, whatever the number of accounts."""
+@dataclass
+class HealthInputs:
+    """The counts health is made of, for one account."""
+
+    kpi_avg: float | None = None  # mean capped attainment of measured KPIs on live plans
+    kpi_n: int = 0
+    open_actions: int = 0
+    overdue_actions: int = 0
+    renewals_passed: int = 0
+    renewals_near: int = 0
+    decider_avg: float | None = None  # mean attitude, -2..+2
+    decider_n: int = 0
+
+
+def health_inputs(
+    accounts: QuerySet, today: dt.date, pks: list[int] | None = None
+) -> dict[int, HealthInputs]:
+    """The inputs of health per account in four grouped queries, whatever the number.
+
+    Pass `pks` when the ids of `accounts` are already known, to save a query.
+    """
     ids = accounts.values("pk")
-    kpi = dict(
+    if pks is None:
+        pks = list(accounts.values_list("pk", flat=True))
+    inputs = {pk: HealthInputs() for pk in pks}
+    for account_id, avg, n in (
         KPI.objects.filter(
             plan__account__in=ids, plan__status__in=LIVE_PLAN, attainment__isnull=False
         )
         .values("plan__account_id")
-        .annotate(v=Avg(Least(F("attainment"), 1.0, output_field=FloatField())))
-        .values_list("plan__account_id", "v")
-    )
-    actions = {
-        row["plan__account_id"]: row
-        for row in ActionItem.objects.filter(plan__account__in=ids, plan__status__in=LIVE_PLAN)
+        .annotate(v=Avg(Least(F("attainment"), 1.0, output_field=FloatField())), n=Count("id"))
+        .values_list("plan__account_id", "v", "n")
+    ):
+        inputs[account_id].kpi_avg, inputs[account_id].kpi_n = float(avg), n
+    for row in (
+        ActionItem.objects.filter(plan__account__in=ids, plan__status__in=LIVE_PLAN)
         .exclude(status=ActionStatus.DONE)
         .values("plan__account_id")
         .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=today)))
-    }
-    renewals = {
-        row["account_id"]: row
-        for row in Contract.objects.filter(account__in=ids, status__in=OPEN_CONTRACT)
+    ):
+        item = inputs[row["plan__account_id"]]
+        item.open_actions, item.overdue_actions = row["open"], row["overdue"]
+    for row in (
+        Contract.objects.filter(account__in=ids, status__in=OPEN_CONTRACT)
         .values("account_id")
         .annotate(
             passed=Count("id", filter=Q(renewal_deadline__lt=today)),
@@ -181,29 +204,34 @@ def health_scores(accounts: QuerySet, today: dt.date) -> dict[int, Health]:
                 & ~Q(status=ContractStatus.IN_RENEWAL),
             ),
         )
-    }
-    sentiment = dict(
+    ):
+        item = inputs[row["account_id"]]
+        item.renewals_passed, item.renewals_near = row["passed"], row["near"]
+    for account_id, avg, n in (
         Stakeholder.objects.filter(account__in=ids, is_active=True, buying_role__in=DECIDERS)
         .values("account_id")
-        .annotate(v=Avg("attitude"))
-        .values_list("account_id", "v")
-    )
-    result = {}
-    for account_id in accounts.values_list("pk", flat=True):
-        k = kpi.get(account_id)
-        k = 0.5 if k is None else max(0.0, float(k))
-        a = actions.get(account_id)
-        a = 1.0 if not a or not a["open"] else 1 - a["overdue"] / a["open"]
-        r = renewals.get(account_id)
-        r = 0.0 if r and r["passed"] else 0.5 if r and r["near"] else 1.0
-        s = sentiment.get(account_id)
-        s = 0.5 if s is None else (float(s) + 2) / 4
-        w = HEALTH_WEIGHTS
-        score = round(
-            100 * (w["kpi"] * k + w["actions"] * a + w["renewal"] * r + w["sentiment"] * s)
-        )
-        result[account_id] = Health(score=score, kpi=k, actions=a, renewal=r, sentiment=s)
-    return result
+        .annotate(v=Avg("attitude"), n=Count("id"))
+        .values_list("account_id", "v", "n")
+    ):
+        inputs[account_id].decider_avg, inputs[account_id].decider_n = float(avg), n
+    return inputs
+
+
+def health_from(inputs: HealthInputs) -> Health:
+    """The health formula (docs/metrics.md), the one place it is written."""
+    k = 0.5 if inputs.kpi_avg is None else max(0.0, inputs.kpi_avg)
+    a = 1.0 if not inputs.open_actions else 1 - inputs.overdue_actions / inputs.open_actions
+    r = 0.0 if inputs.renewals_passed else 0.5 if inputs.renewals_near else 1.0
+    s = 0.5 if inputs.decider_avg is None else (inputs.decider_avg + 2) / 4
+    w = HEALTH_WEIGHTS
+    score = round(100 * (w["kpi"] * k + w["actions"] * a + w["renewal"] * r + w["sentiment"] * s))
+    return Health(score=score, kpi=k, actions=a, renewal=r, sentiment=s)
+
+
+def health_scores(
+    accounts: QuerySet, today: dt.date, pks: list[int] | None = None
+) -> dict[int, Health]:
+    return {pk: health_from(i) for pk, i in health_inputs(accounts, today, pks).items()}
 
 
 HEALTH_CHUNK = 2000
@@ -218,8 +246,9 @@ def refresh_health(today: dt.date, accounts: QuerySet | None = None) -> int:
     ids = list(accounts.order_by("pk").values_list("pk", flat=True))
     now = timezone.now()
     for start in range(0, len(ids), HEALTH_CHUNK):
-        chunk = Account.objects.filter(pk__in=ids[start : start + HEALTH_CHUNK])
-        scores = health_scores(chunk, today)
+        chunk_ids = ids[start : start + HEALTH_CHUNK]
+        chunk = Account.objects.filter(pk__in=chunk_ids)
+        scores = health_scores(chunk, today, chunk_ids)
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 values = [

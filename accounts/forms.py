@@ -1,0 +1,303 @@
+"""Forms of the accounts pages. They check the fields; the services check the whole object."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    Account,
+    AccountTeamMember,
+    Contract,
+    Meeting,
+    Opportunity,
+    OpportunityStage,
+    currency_validator,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+SCORE_FIELDS = (
+    "score_revenue_size",
+    "score_industry_position",
+    "score_growth_rate",
+    "score_fit",
+    "score_relationship",
+)
+SCORE_CHOICES = [
+    (1, _("1 – very low")),
+    (2, _("2 – low")),
+    (3, _("3 – medium")),
+    (4, _("4 – high")),
+    (5, _("5 – very high")),
+]
+
+
+class FieldsOnlyModelForm(forms.ModelForm):
+    """A model form that leaves whole-object validation to the service.
+
+    The service calls full_clean() before saving, and its errors are put back on the form
+    with attach_errors(); validating here too would show each message twice.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Range checks of the model run here too, so that every error shows at the first try
+        # rather than only once the rest of the form is valid.
+        for name, field in self.fields.items():
+            try:
+                model_field = self._meta.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            field.validators.extend(
+                v
+                for v in getattr(model_field, "validators", [])
+                if isinstance(v, MinValueValidator | MaxValueValidator)
+                and v not in field.validators
+            )
+
+    def _post_clean(self) -> None:
+        pass
+
+    def attach_errors(self, exc: ValidationError) -> None:
+        if hasattr(exc, "error_dict"):
+            for name, errors in exc.error_dict.items():
+                self.add_error(name if name in self.fields else None, errors)
+        else:
+            self.add_error(None, exc.error_list)
+
+
+def _currency_code(value: str) -> str:
+    """Accept "jpy" for JPY; anything else than three letters gets a clear message."""
+    code = (value or "").strip().upper()
+    if code:
+        currency_validator(code)
+    return code
+
+
+class AccountForm(FieldsOnlyModelForm):
+    """The facts and the investment scores of an account, for creating and for editing."""
+
+    website = forms.URLField(
+        label=capfirst(Account._meta.get_field("website").verbose_name),
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        error_messages={"invalid": _("Enter a full web address, e.g. https://example.co.jp.")},
+    )
+
+    class Meta:
+        model = Account
+        fields = [
+            "name",
+            "name_kana",
+            "industry",
+            "website",
+            "headquarters",
+            "annual_revenue",
+            "revenue_currency",
+            "employees",
+            "tier",
+            "status",
+            "owner",
+            *SCORE_FIELDS,
+            "description",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "revenue_currency": forms.TextInput(
+                attrs={"maxlength": 3, "autocapitalize": "characters", "size": 4}
+            ),
+        }
+        error_messages = {
+            "name": {"required": _("Enter the company name.")},
+        }
+
+    facts = (
+        "name",
+        "name_kana",
+        "industry",
+        "website",
+        "headquarters",
+        "annual_revenue",
+        "revenue_currency",
+        "employees",
+        "tier",
+        "status",
+        "owner",
+        "description",
+    )
+
+    def __init__(self, *args, owners: QuerySet, rep_only: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        owner = self.fields["owner"]
+        owner.queryset = owners
+        owner.empty_label = None
+        if rep_only:
+            owner.error_messages["invalid_choice"] = _(
+                "Only a manager can make someone else the owner of an account."
+            )
+        for name in SCORE_FIELDS:
+            self.fields[name] = forms.TypedChoiceField(
+                label=capfirst(Account._meta.get_field(name).verbose_name),
+                choices=SCORE_CHOICES,
+                coerce=int,
+                initial=3,
+                error_messages={
+                    "required": _("Choose a score from 1 to 5."),
+                    "invalid_choice": _("Choose a score from 1 to 5."),
+                },
+            )
+
+    def clean_revenue_currency(self) -> str:
+        return _currency_code(self.cleaned_data.get("revenue_currency", ""))
+
+    def fact_fields(self) -> list:
+        return [self[name] for name in self.facts]
+
+    def score_fields(self) -> list:
+        return [self[name] for name in SCORE_FIELDS]
+
+
+class TeamMemberForm(forms.Form):
+    user = forms.ModelChoiceField(
+        label=_("Colleague"),
+        queryset=None,
+        error_messages={
+            "required": _("Choose a colleague."),
+            "invalid_choice": _("Choose a colleague who is not on the team yet."),
+        },
+    )
+    role = forms.ChoiceField(
+        label=_("Team role"),
+        choices=AccountTeamMember._meta.get_field("role").choices,
+        error_messages={"required": _("Choose a role.")},
+    )
+
+    def __init__(self, *args, candidates: QuerySet, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = candidates
+        self.fields["user"].empty_label = _("Choose a colleague…")
+
+
+class ContractForm(FieldsOnlyModelForm):
+    class Meta:
+        model = Contract
+        fields = [
+            "number",
+            "title",
+            "start_date",
+            "end_date",
+            "annual_value",
+            "currency",
+            "notice_period_days",
+            "status",
+            "auto_renew",
+            "next_price_review_date",
+            "sla_terms",
+        ]
+        widgets = {
+            "start_date": DATE,
+            "end_date": DATE,
+            "next_price_review_date": DATE,
+            "sla_terms": forms.Textarea(attrs={"rows": 2}),
+            "currency": forms.TextInput(attrs={"maxlength": 3, "size": 4}),
+        }
+        error_messages = {
+            "number": {"required": _("Enter the contract number.")},
+            "title": {"required": _("Give the contract a title.")},
+            "start_date": {"required": _("Enter the start date.")},
+            "end_date": {"required": _("Enter the end date.")},
+            "annual_value": {"required": _("Enter the annual value.")},
+        }
+
+    def clean_currency(self) -> str:
+        return _currency_code(self.cleaned_data.get("currency", ""))
+
+    def clean_number(self) -> str:
+        number = self.cleaned_data["number"].strip()
+        if Contract.objects.filter(number=number).exists():
+            raise ValidationError(_("A contract with this number already exists."))
+        return number
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end <= start:
+            self.add_error("end_date", _("The end date must be after the start date."))
+        return data
+
+
+class OpportunityForm(FieldsOnlyModelForm):
+    class Meta:
+        model = Opportunity
+        fields = [
+            "title",
+            "kind",
+            "stage",
+            "amount",
+            "currency",
+            "expected_close_date",
+            "owner",
+            "notes",
+        ]
+        widgets = {
+            "expected_close_date": DATE,
+            "notes": forms.Textarea(attrs={"rows": 2}),
+            "currency": forms.TextInput(attrs={"maxlength": 3, "size": 4}),
+        }
+        error_messages = {
+            "title": {"required": _("Name the product or service.")},
+            "amount": {"required": _("Enter the amount.")},
+            "expected_close_date": {"required": _("Enter the expected close date.")},
+        }
+
+    def __init__(self, *args, owners: QuerySet, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
+        self.fields["owner"].empty_label = None
+
+    def clean_currency(self) -> str:
+        return _currency_code(self.cleaned_data.get("currency", ""))
+
+
+class OpportunityStageForm(forms.Form):
+    stage = forms.ChoiceField(label=_("Stage"), choices=OpportunityStage.choices)
+
+
+class MeetingForm(FieldsOnlyModelForm):
+    held_at = forms.DateTimeField(
+        label=_("Date and time"),
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        error_messages={
+            "required": _("Enter when the meeting took place."),
+            "invalid": _("Enter a date and time."),
+        },
+    )
+
+    class Meta:
+        model = Meeting
+        fields = ["held_at", "kind", "subject", "stakeholders", "attendees", "notes", "next_steps"]
+        widgets = {
+            "stakeholders": forms.CheckboxSelectMultiple,
+            "attendees": forms.CheckboxSelectMultiple,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "next_steps": forms.Textarea(attrs={"rows": 2}),
+        }
+        error_messages = {"subject": {"required": _("Enter a subject.")}}
+
+    def __init__(self, *args, stakeholders: QuerySet, users: QuerySet, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["stakeholders"].queryset = stakeholders
+        self.fields["stakeholders"].error_messages["invalid_choice"] = _(
+            "Choose people who work at this customer."
+        )
+        self.fields["attendees"].queryset = users
+        if not self.is_bound and "held_at" not in self.initial:
+            self.initial["held_at"] = timezone.localtime().replace(second=0, microsecond=0)

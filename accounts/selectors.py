@@ -1,0 +1,349 @@
+"""Reads of key accounts. Every query starts from what the user may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import (
+    Case,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from kam.dashboard import HEALTH_WEIGHTS, RENEWAL_RISK_DAYS, health_from, health_inputs
+from kam.models import User
+from plans.models import AccountPlan, PlanStatus
+from stakeholders.models import Stakeholder
+
+from .models import (
+    Account,
+    AccountStatus,
+    AccountTeamMember,
+    Contract,
+    ContractStatus,
+    Industry,
+    Meeting,
+    Opportunity,
+    Quadrant,
+    Tier,
+)
+
+OPEN_CONTRACT = [ContractStatus.DRAFT, ContractStatus.ACTIVE, ContractStatus.IN_RENEWAL]
+RENEWAL_WARNING_DAYS = 30
+
+
+def _rank(field: str, values: list[str]) -> Case:
+    """Sort a choice field in the order its choices are declared, not alphabetically."""
+    return Case(
+        *(When(**{field: value}, then=Value(i)) for i, value in enumerate(values)),
+        default=Value(len(values)),
+        output_field=IntegerField(),
+    )
+
+
+# Sort keys of the accounts list; a leading "-" reverses. Each ends on the name so that pages
+# do not shuffle rows that tie.
+SORTS = {
+    "name": ("name_kana", "name"),
+    "priority_score": ("priority_score",),
+    "tier": (_rank("tier", Tier.values),),
+    "status": (_rank("status", AccountStatus.values),),
+    "owner": ("owner__name_kana", "owner__last_name", "owner__first_name"),
+    "updated_at": ("updated_at",),
+}
+SORT_LABELS = {
+    "name": gettext_lazy("Name"),
+    "priority_score": gettext_lazy("Priority"),
+    "tier": gettext_lazy("Tier"),
+    "status": gettext_lazy("Status"),
+    "owner": gettext_lazy("Owner"),
+    "updated_at": gettext_lazy("Updated"),
+}
+DEFAULT_SORT = "name"
+
+
+def clean_sort(sort: str) -> str:
+    return sort if sort.lstrip("-") in SORTS else DEFAULT_SORT
+
+
+def _ordering(sort: str) -> list:
+    sort = clean_sort(sort)
+    descending = sort.startswith("-")
+    keys = []
+    for key in SORTS[sort.lstrip("-")]:
+        expression = F(key) if isinstance(key, str) else key
+        keys.append(expression.desc(nulls_last=True) if descending else expression.asc())
+    return [*keys, "name_kana", "name", "pk"]
+
+
+def account_list(
+    *,
+    user: User,
+    search: str = "",
+    tier: str = "",
+    status: str = "",
+    owner: str = "",
+    industry: str = "",
+    sort: str = DEFAULT_SORT,
+) -> QuerySet[Account]:
+    """The accounts list with its next renewal deadline and active plan, in one query."""
+    accounts = Account.objects.visible_to(user).select_related("owner")
+    search = search.strip()
+    if search:
+        accounts = accounts.filter(Q(name__icontains=search) | Q(name_kana__icontains=search))
+    if tier in Tier.values:
+        accounts = accounts.filter(tier=tier)
+    if status in AccountStatus.values:
+        accounts = accounts.filter(status=status)
+    if owner.isdigit():
+        accounts = accounts.filter(owner_id=int(owner))
+    if industry in Industry.values:
+        accounts = accounts.filter(industry=industry)
+    next_deadline = (
+        Contract.objects.filter(account=OuterRef("pk"), status__in=OPEN_CONTRACT)
+        .order_by()
+        .values("account")
+        .annotate(first=Min("renewal_deadline"))
+        .values("first")
+    )
+    active_plan = AccountPlan.objects.filter(
+        account=OuterRef("pk"), status=PlanStatus.ACTIVE
+    ).order_by("-period_start", "-pk")
+    return accounts.annotate(
+        next_renewal_deadline=Subquery(next_deadline),
+        active_plan_id=Subquery(active_plan.values("pk")[:1]),
+        active_plan_title=Subquery(active_plan.values("title")[:1]),
+    ).order_by(*_ordering(sort))
+
+
+def account_owners(*, user: User) -> QuerySet[User]:
+    """People who own an account the user can see: the choices of the owner filter."""
+    owned = Account.objects.visible_to(user).order_by().values("owner_id")
+    return User.objects.filter(pk__in=owned).order_by("name_kana", "last_name", "first_name")
+
+
+def with_quadrant_label(account: Account) -> Account:
+    # A GeneratedField gets no get_FOO_display(), even when its output field has choices.
+    account.quadrant_label = Quadrant(account.quadrant).label if account.quadrant else ""
+    return account
+
+
+def account_for_page(*, user: User, pk: int) -> Account:
+    """The account with its owner; raises Account.DoesNotExist when it is not visible."""
+    return with_quadrant_label(Account.objects.visible_to(user).select_related("owner").get(pk=pk))
+
+
+def owner_choices(*, user: User, account: Account | None = None) -> QuerySet[User]:
+    """Who may own the account: a rep keeps it (or takes it, when creating); managers choose."""
+    if user.sees_whole_portfolio:
+        users = User.objects.filter(is_active=True)
+        if account is not None:
+            users = User.objects.filter(Q(is_active=True) | Q(pk=account.owner_id))
+        return users.order_by("name_kana", "last_name", "first_name")
+    pk = account.owner_id if account is not None else user.pk
+    return User.objects.filter(pk=pk)
+
+
+def account_people(*, account: Account) -> QuerySet[User]:
+    """The owner and the team: who may own an opportunity of the account."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(pk=account.owner_id) | Q(account_memberships__account=account))
+        .distinct()
+        .order_by("name_kana", "last_name", "first_name")
+    )
+
+
+def team_candidates(*, account: Account) -> QuerySet[User]:
+    """Active colleagues not on the team yet."""
+    on_team = AccountTeamMember.objects.filter(account=account).values("user_id")
+    return (
+        User.objects.filter(is_active=True)
+        .exclude(pk__in=on_team)
+        .order_by("name_kana", "last_name", "first_name")
+    )
+
+
+def active_users() -> QuerySet[User]:
+    return User.objects.filter(is_active=True).order_by("name_kana", "last_name", "first_name")
+
+
+def account_stakeholders_for_meetings(*, account: Account) -> QuerySet[Stakeholder]:
+    return Stakeholder.objects.filter(account=account, is_active=True).order_by(
+        "-influence", "name_kana", "name"
+    )
+
+
+def account_team(*, account: Account) -> list[AccountTeamMember]:
+    return list(
+        AccountTeamMember.objects.filter(account=account)
+        .select_related("user")
+        .order_by("role", "user__name_kana", "user__last_name", "pk")
+    )
+
+
+def account_contracts(*, account: Account, today: dt.date) -> list[Contract]:
+    """Open contracts first, by renewal deadline; each flagged when its deadline is near."""
+    contracts = list(
+        Contract.objects.filter(account=account)
+        .select_related("successor")
+        .order_by(_rank("status", OPEN_CONTRACT), "renewal_deadline", "pk")
+    )
+    warn_until = today + dt.timedelta(days=RENEWAL_WARNING_DAYS)
+    for contract in contracts:
+        contract.is_open = contract.status in OPEN_CONTRACT
+        contract.deadline_warning = contract.is_open and contract.renewal_deadline <= warn_until
+        contract.deadline_passed = contract.is_open and contract.renewal_deadline < today
+    return contracts
+
+
+def account_opportunities(*, account: Account) -> list[Opportunity]:
+    return list(
+        Opportunity.objects.filter(account=account)
+        .select_related("owner")
+        .order_by(
+            _rank("stage", ["lead", "qualified", "proposal", "negotiation"]),
+            "expected_close_date",
+            "pk",
+        )
+    )
+
+
+def account_plans(*, account: Account) -> list[AccountPlan]:
+    return list(
+        AccountPlan.objects.filter(account=account)
+        .select_related("owner")
+        .order_by(_rank("status", PlanStatus.values), "-period_start", "-pk")
+    )
+
+
+def account_meetings(*, account: Account) -> QuerySet[Meeting]:
+    """The meeting log, newest first, with who attended on both sides."""
+    return (
+        Meeting.objects.filter(account=account)
+        .select_related("recorded_by")
+        .prefetch_related(
+            Prefetch("stakeholders", queryset=Stakeholder.objects.order_by("name_kana", "name")),
+            Prefetch("attendees", queryset=User.objects.order_by("name_kana", "last_name")),
+        )
+        .order_by("-held_at", "-pk")
+    )
+
+
+# Health: the same definition as the portfolio dashboard (kam.dashboard.health_scores and
+# docs/metrics.md), computed for one account with the counts behind each part, so that the
+# account page can show how the score was reached.
+
+
+@dataclass
+class HealthPart:
+    key: str
+    label: str
+    weight: float
+    value: float  # 0..1
+    detail: str
+
+    @property
+    def points(self) -> int:
+        return round(100 * self.weight * self.value)
+
+    @property
+    def max_points(self) -> int:
+        return round(100 * self.weight)
+
+
+@dataclass
+class AccountHealth:
+    score: int
+    parts: list[HealthPart]
+
+    @property
+    def band(self) -> str:
+        if self.score >= 70:
+            return "ok"
+        if self.score >= 40:
+            return "warn"
+        return "bad"
+
+
+def account_health(account: Account, today: dt.date) -> AccountHealth:
+    """Health 0-100 from four weighted parts, in four aggregate queries.
+
+    - KPI attainment: average attainment of the measured KPIs of live plans (active or under
+      review), each capped at 100%; 50% when there is none.
+    - Actions on time: share of the open action items of live plans that are not overdue;
+      full marks when nothing is open.
+    - Renewal: 0 when an open contract's renewal deadline passed without a decision, 50% when
+      one falls within the next 30 days and its renewal has not started, otherwise full marks.
+    - Decision makers' attitude: the average attitude (-2..+2) of the decision makers and
+      economic buyers still at the customer, mapped to 0..100%; 50% when there is none.
+    """
+    inputs = health_inputs(Account.objects.filter(pk=account.pk), today, [account.pk])[account.pk]
+    health = health_from(inputs)
+    kpi = {"avg": inputs.kpi_avg, "n": inputs.kpi_n}
+    actions = {"open": inputs.open_actions, "overdue": inputs.overdue_actions}
+    renewals = {"passed": inputs.renewals_passed, "near": inputs.renewals_near}
+    deciders = {"avg": inputs.decider_avg, "n": inputs.decider_n}
+
+    k, a, r, s_ = health.kpi, health.actions, health.renewal, health.sentiment
+    if kpi["avg"] is None:
+        k_detail = _("No measured KPI on a live plan: counted as 50%.")
+    else:
+        k_detail = ngettext(
+            "Average of %(n)d measured KPI, each capped at 100%%.",
+            "Average of %(n)d measured KPIs, each capped at 100%%.",
+            kpi["n"],
+        ) % {"n": kpi["n"]}
+
+    if not actions["open"]:
+        a_detail = _("No open action items: full marks.")
+    else:
+        a_detail = ngettext(
+            "%(overdue)d of %(open)d open action item overdue.",
+            "%(overdue)d of %(open)d open action items overdue.",
+            actions["open"],
+        ) % {"overdue": actions["overdue"], "open": actions["open"]}
+
+    if renewals["passed"]:
+        r_detail = ngettext(
+            "%(n)d open contract passed its renewal deadline without a decision.",
+            "%(n)d open contracts passed their renewal deadline without a decision.",
+            renewals["passed"],
+        ) % {"n": renewals["passed"]}
+    elif renewals["near"]:
+        r_detail = ngettext(
+            "%(n)d renewal deadline within %(days)d days and the renewal not started.",
+            "%(n)d renewal deadlines within %(days)d days and the renewals not started.",
+            renewals["near"],
+        ) % {"n": renewals["near"], "days": RENEWAL_RISK_DAYS}
+    else:
+        r_detail = _("No renewal deadline passed or close without a decision.")
+
+    if deciders["avg"] is None:
+        s_detail = _("No decision maker or economic buyer recorded: counted as 50%.")
+    else:
+        s_detail = ngettext(
+            "Average attitude %(avg)+.1f (-2 to +2) of %(n)d decision maker.",
+            "Average attitude %(avg)+.1f (-2 to +2) of %(n)d decision makers.",
+            deciders["n"],
+        ) % {"avg": float(deciders["avg"]), "n": deciders["n"]}
+
+    w = HEALTH_WEIGHTS
+    parts = [
+        HealthPart("kpi", _("KPI attainment"), w["kpi"], k, k_detail),
+        HealthPart("actions", _("Actions on time"), w["actions"], a, a_detail),
+        HealthPart("renewal", _("Renewal"), w["renewal"], r, r_detail),
+        HealthPart("sentiment", _("Decision makers' attitude"), w["sentiment"], s_, s_detail),
+    ]
+    return AccountHealth(score=health.score, parts=parts)

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("", views.account_list, name="list"),
+    path("new/", views.account_create, name="create"),
+    path("<int:pk>/", views.account_detail, name="detail"),
+    path("<int:pk>/summary/", views.account_summary, name="summary"),
+    path("<int:pk>/edit/", views.account_edit, name="edit"),
+    path("<int:pk>/health/", views.account_health, name="health"),
+    path("<int:pk>/team/", views.team, name="team"),
+    path("<int:pk>/team/add/", views.team_add, name="team_add"),
+    path("team/<int:pk>/remove/", views.team_remove, name="team_remove"),
+    path("<int:pk>/contracts/", views.contracts, name="contracts"),
+    path("<int:pk>/contracts/add/", views.contract_add, name="contract_add"),
+    path("<int:pk>/opportunities/", views.opportunities, name="opportunities"),
+    path("<int:pk>/opportunities/add/", views.opportunity_add, name="opportunity_add"),
+    path("opportunities/<int:pk>/", views.opportunity_row, name="opportunity_row"),
+    path("opportunities/<int:pk>/stage/", views.opportunity_stage, name="opportunity_stage"),
+    path("<int:pk>/plans/", views.account_plans, name="plans"),
+    path("<int:pk>/meetings/", views.meetings, name="meetings"),
+    path("<int:pk>/meetings/add/", views.meeting_add, name="meeting_add"),
+]
