@@ -5,12 +5,15 @@ with SIGKILL mid-sweep to show that the database, not the broker, decides what i
 """
 
 import datetime as dt
+import email
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
+from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
@@ -129,13 +132,16 @@ def _worker(env: dict) -> subprocess.Popen:
 
 
 def _mailed_numbers(mail_dir: Path) -> Counter:
+    """Contract numbers in the subjects of the mails the file backend wrote."""
     numbers = Counter()
     for path in mail_dir.glob("*.log"):
-        for line in path.read_text().splitlines():
-            if line.startswith("Subject:"):
-                for word in line.replace("(", " ").replace(")", " ").split():
-                    if word.startswith("URG-"):
-                        numbers[word] += 1
+        # The file backend separates messages with a line of 79 dashes.
+        for raw in path.read_text().split("-" * 79):
+            if not raw.strip():
+                continue
+            message = email.message_from_string(raw.strip())
+            subject = str(make_header(decode_header(message["Subject"] or "")))
+            numbers.update(word for word in re.findall(r"URG-\d{4}", subject))
     return numbers
 
 
