@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Case, F, FloatField, Q, Value, When
 from django.db.models.functions import Cast, Coalesce, NullIf
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -232,7 +233,15 @@ class Goal(TimeStampedModel):
     baseline = models.DecimalField(
         _("baseline"), max_digits=18, decimal_places=2, null=True, blank=True
     )
-    target = models.DecimalField(_("target"), max_digits=18, decimal_places=2)
+    target = models.DecimalField(
+        _("target"),
+        max_digits=18,
+        decimal_places=2,
+        error_messages={
+            "null": _("A SMART goal needs a measurable target."),
+            "blank": _("A SMART goal needs a measurable target."),
+        },
+    )
     current_value = models.DecimalField(
         _("current value"), max_digits=18, decimal_places=2, null=True, blank=True
     )
@@ -240,7 +249,10 @@ class Goal(TimeStampedModel):
         _("why it is achievable"),
         help_text=_("Resources, past results or commitments that make the target realistic."),
     )
-    due_date = models.DateField(_("due date (time-bound)"))
+    due_date = models.DateField(
+        _("due date (time-bound)"),
+        error_messages={"null": _("A SMART goal needs a due date.")},
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=GoalStatus.choices, default=GoalStatus.NOT_STARTED
     )
@@ -293,18 +305,17 @@ class Goal(TimeStampedModel):
     def clean(self) -> None:
         super().clean()
         errors = {}
-        if self.target is None:
-            errors["target"] = _("A SMART goal needs a measurable target.")
         if not (self.metric or "").strip():
             errors["metric"] = _("Say what will be measured, e.g. annual order value.")
-        if self.due_date is None:
-            errors["due_date"] = _("A SMART goal needs a due date.")
-        elif self.plan_id:
+        if self.due_date is not None and self.plan_id:
             plan = self.plan
             if not plan.period_start <= self.due_date <= plan.period_end:
                 errors["due_date"] = _(
                     "The due date must fall inside the plan period (%(start)s to %(end)s)."
-                ) % {"start": plan.period_start, "end": plan.period_end}
+                ) % {
+                    "start": date_format(plan.period_start, "SHORT_DATE_FORMAT"),
+                    "end": date_format(plan.period_end, "SHORT_DATE_FORMAT"),
+                }
         if self.target is not None and self.baseline is not None and self.target == self.baseline:
             errors["target"] = _("The target must differ from the baseline.")
         if self.need_id and self.plan_id and self.need.plan_id != self.plan_id:

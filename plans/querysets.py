@@ -20,7 +20,7 @@ class MeasurementQuerySet(AccountChildQuerySet):
 
 class ActionItemQuerySet(PlanChildQuerySet):
     def not_done(self) -> ActionItemQuerySet:
-        return self.exclude(status__in=["done", "cancelled"])
+        return self.exclude(status="done")
 
     def overdue(self, today: dt.date) -> ActionItemQuerySet:
         return self.not_done().filter(due_date__lt=today)

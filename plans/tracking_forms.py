@@ -1,0 +1,140 @@
+"""Forms of the KPI, competitor map and action plan sections.
+
+They check the fields; the services in plans.tracking_services check the whole object.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kam.models import User
+
+from .forms import DATE, FieldsOnlyModelForm
+from .models import KPI, AccountPlan, ActionItem, ActionStatus, CompetitorPosition, Goal
+
+NUMBER_ERRORS = {
+    "invalid": _("Enter a number, e.g. 120 or 95.5."),
+    "max_digits": _("This number is too large."),
+    "max_decimal_places": _("Use at most two decimal places."),
+    "max_whole_digits": _("This number is too large."),
+}
+
+
+def _plan_goals(plan: AccountPlan):
+    return Goal.objects.filter(plan=plan).order_by("due_date", "id")
+
+
+class KPIForm(FieldsOnlyModelForm):
+    class Meta:
+        model = KPI
+        fields = ["name", "kind", "goal", "unit", "target", "direction"]
+        help_texts = {
+            "unit": _("e.g. JPY, deals, points, %."),
+            "target": _("The value that means the KPI is met."),
+        }
+        error_messages = {
+            "name": {"required": _("Give the KPI a name.")},
+            "target": {"required": _("Set a target value."), **NUMBER_ERRORS},
+        }
+
+    def __init__(self, *args, plan: AccountPlan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["goal"].queryset = _plan_goals(plan)
+        self.fields["goal"].empty_label = _("Not linked to a goal")
+        self.fields["goal"].error_messages["invalid_choice"] = _("Choose a goal of this plan.")
+
+
+class MeasurementForm(forms.Form):
+    measured_on = forms.DateField(
+        label=_("Date"),
+        widget=DATE,
+        error_messages={
+            "required": _("Enter the date of the measurement."),
+            "invalid": _("Enter a valid date."),
+        },
+    )
+    value = forms.DecimalField(
+        label=_("Value"),
+        max_digits=18,
+        decimal_places=2,
+        error_messages={"required": _("Enter the measured value."), **NUMBER_ERRORS},
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Note (optional)")}),
+        error_messages={"max_length": _("Keep the note to 200 characters or fewer.")},
+    )
+
+
+class CompetitorForm(FieldsOnlyModelForm):
+    class Meta:
+        model = CompetitorPosition
+        fields = [
+            "competitor",
+            "threat_level",
+            "share_of_wallet",
+            "products",
+            "pricing_strategy",
+            "marketing_strategy",
+            "relationship",
+            "strengths",
+            "weaknesses",
+            "differentiation",
+            "win_strategy",
+        ]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 2})
+            for name in fields
+            if name not in ("competitor", "threat_level", "share_of_wallet")
+        }
+        help_texts = {
+            "share_of_wallet": _("Their part of the customer's spend in this area."),
+        }
+        error_messages = {
+            "competitor": {"required": _("Name the competitor.")},
+            "share_of_wallet": {
+                "invalid": _("Enter a whole percentage from 0 to 100."),
+                "max_value": _("A share of wallet is at most 100%."),
+                "min_value": _("A share of wallet cannot be negative."),
+            },
+        }
+
+
+class ActionForm(FieldsOnlyModelForm):
+    class Meta:
+        model = ActionItem
+        fields = ["phase", "title", "owner", "due_date", "goal", "description", "resources"]
+        widgets = {
+            "due_date": DATE,
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "resources": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {"resources": _("People, budget, material or help from other departments.")}
+        error_messages = {
+            "title": {"required": _("Say what will be done.")},
+            "owner": {
+                "required": _("Choose who does it."),
+                "invalid_choice": _("Choose an active user."),
+            },
+            "due_date": {
+                "required": _("Set a due date."),
+                "invalid": _("Enter a valid date."),
+            },
+        }
+
+    def __init__(self, *args, plan: AccountPlan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by(
+            "last_name", "first_name", "pk"
+        )
+        self.fields["owner"].empty_label = None
+        self.fields["goal"].queryset = _plan_goals(plan)
+        self.fields["goal"].empty_label = _("Not linked to a goal")
+        self.fields["goal"].error_messages["invalid_choice"] = _("Choose a goal of this plan.")
+
+
+class ActionStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=ActionStatus.choices)
