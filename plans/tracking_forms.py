@@ -6,6 +6,9 @@ They check the fields; the services in plans.tracking_services check the whole o
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kam.models import User
@@ -19,6 +22,12 @@ NUMBER_ERRORS = {
     "max_decimal_places": _("Use at most two decimal places."),
     "max_whole_digits": _("This number is too large."),
 }
+
+
+def _taken(same: QuerySet, instance: Model) -> bool:
+    if instance.pk:
+        same = same.exclude(pk=instance.pk)
+    return same.exists()
 
 
 def _plan_goals(plan: AccountPlan):
@@ -40,9 +49,17 @@ class KPIForm(FieldsOnlyModelForm):
 
     def __init__(self, *args, plan: AccountPlan, **kwargs):
         super().__init__(*args, **kwargs)
+        self.plan = plan
         self.fields["goal"].queryset = _plan_goals(plan)
         self.fields["goal"].empty_label = _("Not linked to a goal")
         self.fields["goal"].error_messages["invalid_choice"] = _("Choose a goal of this plan.")
+
+    def clean_name(self):
+        # Asked here too, so that it shows together with any other mistake in the form.
+        name = self.cleaned_data["name"]
+        if _taken(KPI.objects.filter(plan=self.plan, name=name), self.instance):
+            raise ValidationError(_("This plan already has a KPI with this name."))
+        return name
 
 
 class MeasurementForm(forms.Form):
@@ -97,10 +114,25 @@ class CompetitorForm(FieldsOnlyModelForm):
             "competitor": {"required": _("Name the competitor.")},
             "share_of_wallet": {
                 "invalid": _("Enter a whole percentage from 0 to 100."),
-                "max_value": _("A share of wallet is at most 100%."),
+                "max_value": _("A share of wallet is at most %(limit_value)s%%."),
                 "min_value": _("A share of wallet cannot be negative."),
             },
         }
+
+    def __init__(self, *args, plan: AccountPlan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        # The model field's own limit is checked only by the model; here it is said in words.
+        share = self.fields["share_of_wallet"]
+        share.validators.append(MaxValueValidator(100))
+        share.widget.attrs["max"] = 100
+
+    def clean_competitor(self):
+        name = self.cleaned_data["competitor"]
+        same = CompetitorPosition.objects.filter(plan=self.plan, competitor=name)
+        if _taken(same, self.instance):
+            raise ValidationError(_("This competitor is already on the map."))
+        return name
 
 
 class ActionForm(FieldsOnlyModelForm):

@@ -53,7 +53,7 @@ ACTION_FORM = "plans/tracking/action_form.html"
 PLAN_CHANGED = "plan-changed"
 # The trend shows this many of the newest measurements; the card lists the first few of them.
 TREND_POINTS = 24
-RECENT_MEASUREMENTS = 5
+RECENT_MEASUREMENTS = 3
 
 
 def _is_fragment(request: HtmxHttpRequest) -> bool:
@@ -327,7 +327,7 @@ def competitor_list(request: HtmxHttpRequest, plan_pk: int) -> TemplateResponse:
 @login_required
 def competitor_create(request: HtmxHttpRequest, plan_pk: int) -> HttpResponse:
     plan = _plan(request, plan_pk)
-    form = CompetitorForm(request.POST or None)
+    form = CompetitorForm(request.POST or None, plan=plan)
     if request.method == "POST" and form.is_valid():
         try:
             position = services.competitor_create(plan=plan, data=form.cleaned_data)
@@ -346,7 +346,7 @@ def competitor_create(request: HtmxHttpRequest, plan_pk: int) -> HttpResponse:
 def competitor_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     position = _competitor(request, pk)
     plan = position.plan
-    form = CompetitorForm(request.POST or None, instance=position)
+    form = CompetitorForm(request.POST or None, instance=position, plan=plan)
     if request.method == "POST" and form.is_valid():
         try:
             services.competitor_update(position=position, data=form.cleaned_data)
@@ -388,7 +388,6 @@ def _actions_context(plan: AccountPlan) -> dict:
         "plan": plan,
         "phases": phases,
         "action_count": len(items),
-        "done_count": sum(1 for item in items if item.status == ActionStatus.DONE),
         "statuses": ActionStatus.choices,
         "today": timezone.localdate(),
     }

@@ -14,6 +14,16 @@ pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
+@pytest.fixture(autouse=True)
+def _english(owner, member, outsider, manager):
+    """The assertions read the English messages: the personas work in English."""
+    from kam.models import User
+
+    User.objects.filter(pk__in=[owner.pk, member.pk, outsider.pk, manager.pk]).update(
+        language="en"
+    )
+
+
 @pytest.fixture
 def today(time_machine):
     time_machine.move_to(dt.datetime(2026, 11, 21, 3, 0, tzinfo=dt.UTC), tick=False)
