@@ -15,9 +15,7 @@ def visible_account_ids(user: User) -> models.QuerySet:
     # A UNION of two index lookups: PostgreSQL plans it far better than an OR across tables.
     # (Default orderings are cleared: SQLite refuses ORDER BY inside a compound subquery.)
     owned = Account.objects.filter(owner=user).order_by().values("pk")
-    return owned.union(
-        AccountTeamMember.objects.filter(user=user).order_by().values("account_id")
-    )
+    return owned.union(AccountTeamMember.objects.filter(user=user).order_by().values("account_id"))
 
 
 class AccountQuerySet(models.QuerySet):

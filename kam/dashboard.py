@@ -36,6 +36,7 @@ ATTAINMENT_BANDS = [
     ("lt50", _("Below 50%"), None, 0.5),
     ("50to80", _("50-80%"), 0.5, 0.8),
     ("80to100", _("80-100%"), 0.8, 1.0),
+    # xgettext:no-python-format
     ("gte100", _("100% or more"), 1.0, None),
 ]
 

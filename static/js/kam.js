@@ -1,5 +1,7 @@
 // Small behaviours on top of htmx: close dialogs, focus the first error after a swap.
 document.addEventListener("htmx:afterSwap", (event) => {
+  // A page restored from history has no swap target.
+  if (!event.detail.target) return;
   const firstError = event.detail.target.querySelector(".field-error, [aria-invalid='true']");
   if (firstError) {
     const input = firstError.closest(".field")?.querySelector("input, select, textarea");

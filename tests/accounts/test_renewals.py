@@ -19,9 +19,7 @@ def _english(owner, member, outsider, manager):
     """The assertions read the English messages: the personas work in English."""
     from kam.models import User
 
-    User.objects.filter(pk__in=[owner.pk, member.pk, outsider.pk, manager.pk]).update(
-        language="en"
-    )
+    User.objects.filter(pk__in=[owner.pk, member.pk, outsider.pk, manager.pk]).update(language="en")
 
 
 @pytest.fixture

@@ -70,10 +70,33 @@ def broker():
 
 
 def test_schedule_is_in_the_database_for_admins():
+    """The migrations create the beat schedule as rows admins can edit.
+
+    Transactional tests empty every table, so the migration's functions are run again here
+    on the emptied tables rather than relying on what the test database was migrated with.
+    """
+    import importlib
+
+    from django.apps import apps
+    from django.db.migrations.recorder import MigrationRecorder
+
+    applied = set(MigrationRecorder(connection).applied_migrations())
+    assert ("kam", "0003_reminder_schedule") in applied
+    assert ("kam", "0004_health_schedule") in applied
+    PeriodicTask.objects.all().delete()
+    for name in ("0003_reminder_schedule", "0004_health_schedule"):
+        importlib.import_module(f"kam.migrations.{name}").create_schedule(apps, None)
     names = set(PeriodicTask.objects.values_list("task", flat=True))
-    assert {"kam.run_reminder_sweeps", "kam.send_daily_digests", "kam.retry_pending_mails"} <= names
+    assert {
+        "kam.run_reminder_sweeps",
+        "kam.send_daily_digests",
+        "kam.send_manager_digests",
+        "kam.retry_pending_mails",
+        "kam.refresh_account_health",
+    } <= names
     sweep = PeriodicTask.objects.get(task="kam.run_reminder_sweeps")
     assert str(sweep.crontab.timezone) == "Asia/Tokyo"
+    assert (sweep.crontab.hour, sweep.crontab.minute) == ("6", "30")
 
 
 def test_scheduled_sweep_delivers_mail_and_notification_through_a_worker(broker):

@@ -45,6 +45,8 @@ def _layout(account):
 def test_every_active_person_is_one_node_and_every_link_one_line(client, owner, account):
     _org(account)
     StakeholderFactory(account=account, name="退職 六郎", is_active=False)
+    owner.language = "en"
+    owner.save(update_fields=["language"])
     client.force_login(owner)
     response = client.get(_map_url(account))
     html = response.content.decode()
