@@ -385,6 +385,12 @@ class Contract(TimeStampedModel):
         indexes = [
             # Renewal pipeline and the renewal reminder sweep.
             models.Index(fields=["status", "renewal_deadline"], name="contract_status_deadline"),
+            # The renewal pipeline's page: open contracts in deadline order, read off the index.
+            models.Index(
+                fields=["renewal_deadline", "id"],
+                condition=Q(status__in=["draft", "active", "in_renewal"]),
+                name="contract_open_by_deadline",
+            ),
             # Price review sweep.
             models.Index(fields=["next_price_review_date"], name="contract_price_review"),
             models.Index(fields=["account", "status"], name="contract_account_status"),

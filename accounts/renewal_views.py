@@ -23,7 +23,7 @@ from . import renewals
 from .models import Contract, Tier
 from .renewal_forms import CloseForm, RenewForm
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 
 
 def _filters(request: HtmxHttpRequest) -> dict:

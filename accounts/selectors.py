@@ -10,13 +10,12 @@ from django.db.models import (
     F,
     IntegerField,
     Min,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -97,8 +96,10 @@ def account_list(
     industry: str = "",
     sort: str = DEFAULT_SORT,
 ) -> QuerySet[Account]:
-    """The accounts list with its next renewal deadline and active plan, in one query."""
-    accounts = Account.objects.visible_to(user).select_related("owner")
+    """The accounts list, filtered and sorted; add_list_columns completes a page of it."""
+    # The owner is fetched for the page only (add_list_columns): joining users here lets a
+    # poor estimate of a LIKE search pick a nested loop over every matching account.
+    accounts = Account.objects.visible_to(user)
     search = search.strip()
     if search:
         accounts = accounts.filter(Q(name__icontains=search) | Q(name_kana__icontains=search))
@@ -110,21 +111,35 @@ def account_list(
         accounts = accounts.filter(owner_id=int(owner))
     if industry in Industry.values:
         accounts = accounts.filter(industry=industry)
-    next_deadline = (
-        Contract.objects.filter(account=OuterRef("pk"), status__in=OPEN_CONTRACT)
+    return accounts.order_by(*_ordering(sort))
+
+
+def add_list_columns(accounts: list[Account]) -> list[Account]:
+    """Next renewal deadline and active plan for the accounts of one page, in two queries.
+
+    Done after paging rather than as subqueries of the list query, which PostgreSQL would
+    evaluate for every matching account before sorting and cutting the page.
+    """
+    prefetch_related_objects(accounts, "owner")
+    ids = [account.pk for account in accounts]
+    deadlines = dict(
+        Contract.objects.filter(account_id__in=ids, status__in=OPEN_CONTRACT)
         .order_by()
-        .values("account")
+        .values("account_id")
         .annotate(first=Min("renewal_deadline"))
-        .values("first")
+        .values_list("account_id", "first")
     )
-    active_plan = AccountPlan.objects.filter(
-        account=OuterRef("pk"), status=PlanStatus.ACTIVE
-    ).order_by("-period_start", "-pk")
-    return accounts.annotate(
-        next_renewal_deadline=Subquery(next_deadline),
-        active_plan_id=Subquery(active_plan.values("pk")[:1]),
-        active_plan_title=Subquery(active_plan.values("title")[:1]),
-    ).order_by(*_ordering(sort))
+    plans = {}
+    for account_id, plan_id, title in (
+        AccountPlan.objects.filter(account_id__in=ids, status=PlanStatus.ACTIVE)
+        .order_by("-period_start", "-pk")
+        .values_list("account_id", "pk", "title")
+    ):
+        plans.setdefault(account_id, (plan_id, title))
+    for account in accounts:
+        account.next_renewal_deadline = deadlines.get(account.pk)
+        account.active_plan_id, account.active_plan_title = plans.get(account.pk, (None, None))
+    return accounts
 
 
 def account_owners(*, user: User) -> QuerySet[User]:

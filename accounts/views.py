@@ -135,6 +135,7 @@ def account_list(request: HtmxHttpRequest) -> TemplateResponse:
     )
     page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
+    page.object_list = selectors.add_list_columns(list(page.object_list))
     for account in page.object_list:
         selectors.with_quadrant_label(account)
         deadline = account.next_renewal_deadline

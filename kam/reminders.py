@@ -419,9 +419,12 @@ def sweep(kind: str, *, today: dt.date | None = None, dry_run: bool = False) -> 
     """Select and record one kind of reminder. With dry_run, only say what is due."""
     today = today or timezone.localdate()
     due = SWEEPS[kind](today)
+    new = unsent(due)
     if dry_run:
-        return SweepResult(kind=kind, due=len(unsent(due)), recorded=0)
-    return SweepResult(kind=kind, due=len(due), recorded=record(due))
+        return SweepResult(kind=kind, due=len(new), recorded=0)
+    # Only what is not recorded yet is built and inserted; the unique key still drops
+    # anything a concurrent sweep recorded in between.
+    return SweepResult(kind=kind, due=len(due), recorded=record(new))
 
 
 def unsent(due: list[Due]) -> list[Due]:

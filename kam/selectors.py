@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from accounts.models import Contract, Meeting
 from accounts.querysets import visible_account_ids
@@ -13,6 +13,8 @@ from kam.models import User
 from plans.models import AccountPlan, ActionItem
 
 RENEWAL_HORIZON_DAYS = 90
+# My day is a short list to act on; each section links to its full list.
+SHOWN = 15
 
 
 @dataclass
@@ -20,9 +22,13 @@ class MyDay:
     today: dt.date
     week_end: dt.date
     overdue_actions: list[ActionItem]
+    overdue_count: int
     week_actions: list[ActionItem]
+    week_count: int
     renewals: list[Contract]
+    renewal_count: int
     plans_due: list[AccountPlan]
+    plans_due_count: int
     meetings: list[Meeting]
 
 
@@ -34,27 +40,25 @@ def my_accounts_ids(user: User) -> QuerySet:
 def my_day(*, user: User, today: dt.date) -> MyDay:
     week_end = today + dt.timedelta(days=6 - today.weekday())
     mine = my_accounts_ids(user)
-    actions = list(
+    actions = (
         ActionItem.objects.filter(owner=user, plan__account__in=mine)
         .not_done()
         .filter(due_date__lte=week_end)
-        .select_related("plan__account")
-        .order_by("due_date", "id")[:100]
     )
-    renewals = list(
+    counts = actions.aggregate(
+        overdue=Count("id", filter=Q(due_date__lt=today)),
+        week=Count("id", filter=Q(due_date__gte=today)),
+    )
+    listed = actions.select_related("plan__account").order_by("due_date", "id")
+    renewals = (
         Contract.objects.filter(account__in=mine)
         .open()
         .filter(renewal_deadline__lte=today + dt.timedelta(days=RENEWAL_HORIZON_DAYS))
-        .select_related("account")
-        .order_by("renewal_deadline", "id")[:50]
     )
-    plans_due = list(
-        AccountPlan.objects.filter(account__in=mine)
-        .review_due(today + dt.timedelta(days=7))
-        .select_related("account", "owner")
-        .order_by("next_review_date", "id")[:50]
+    plans_due = AccountPlan.objects.filter(account__in=mine).review_due(
+        today + dt.timedelta(days=7)
     )
-    meetings = list(
+    meetings = (
         Meeting.objects.filter(account__in=mine)
         .select_related("account")
         .order_by("-held_at", "-id")[:10]
@@ -62,9 +66,17 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
     return MyDay(
         today=today,
         week_end=week_end,
-        overdue_actions=[a for a in actions if a.due_date < today],
-        week_actions=[a for a in actions if a.due_date >= today],
-        renewals=renewals,
-        plans_due=plans_due,
-        meetings=meetings,
+        overdue_actions=list(listed.filter(due_date__lt=today)[:SHOWN]),
+        overdue_count=counts["overdue"],
+        week_actions=list(listed.filter(due_date__gte=today)[:SHOWN]),
+        week_count=counts["week"],
+        renewals=list(
+            renewals.select_related("account").order_by("renewal_deadline", "id")[:SHOWN]
+        ),
+        renewal_count=renewals.count(),
+        plans_due=list(
+            plans_due.select_related("account", "owner").order_by("next_review_date", "id")[:SHOWN]
+        ),
+        plans_due_count=plans_due.count(),
+        meetings=list(meetings),
     )
