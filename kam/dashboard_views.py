@@ -16,7 +16,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from accounts.models import Industry, Quadrant, Tier
+from accounts.models import Account, Industry, Quadrant, Tier
 from kam.charts import Bar, bar_chart_svg, matrix_svg
 from kam.http import HtmxHttpRequest, render_page
 from kam.models import User
@@ -186,9 +186,9 @@ def dashboard(request: HtmxHttpRequest):
         "team": p.team,
         "charts": _charts(p, filters, request.LANGUAGE_CODE),
         "definitions": d.DEFINITIONS,
-        "owners": User.objects.filter(is_active=True, owned_accounts__isnull=False)
-        .distinct()
-        .order_by("last_name", "first_name"),
+        "owners": User.objects.filter(
+            is_active=True, pk__in=Account.objects.order_by().values("owner_id")
+        ).order_by("last_name", "first_name"),
         "tiers": Tier.choices,
         "industries": Industry.choices,
         "quadrants": Quadrant.choices,

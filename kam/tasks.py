@@ -7,6 +7,7 @@ import logging
 from smtplib import SMTPException
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -60,6 +61,9 @@ def retry_pending_mails() -> int:
 
 @shared_task(name="kam.send_daily_digests")
 def send_daily_digests(today: str | None = None) -> int:
+    """Hourly: one digest per person per day, from DIGEST_HOUR on (DigestLog keeps it once)."""
+    if today is None and timezone.localtime().hour < settings.DIGEST_HOUR:
+        return 0
     day = dt.date.fromisoformat(today) if today else timezone.localdate()
     recipients = mail.digest_recipients(day)
     for user_id in recipients:

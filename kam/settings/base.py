@@ -129,6 +129,8 @@ RENEWAL_REMINDER_LEAD_DAYS = env.list(
 PRICE_REVIEW_LEAD_DAYS = env.list("PRICE_REVIEW_LEAD_DAYS", cast=int, default=[30, 7, 0])
 PLAN_REVIEW_LEAD_DAYS = env.list("PLAN_REVIEW_LEAD_DAYS", cast=int, default=[7, 0])
 ACTION_DUE_LEAD_DAYS = env.list("ACTION_DUE_LEAD_DAYS", cast=int, default=[3, 0])
+# Daily digests go out from this local hour on (the digest task runs hourly).
+DIGEST_HOUR = env.int("DIGEST_HOUR", default=7)
 # A mail claimed by a worker that died before finishing goes back to the queue after this.
 REMINDER_MAIL_CLAIM_TIMEOUT = env.int("REMINDER_MAIL_CLAIM_TIMEOUT", default=15 * 60)
 

@@ -86,6 +86,7 @@ def test_schedule_is_in_the_database_for_admins():
     PeriodicTask.objects.all().delete()
     for name in ("0003_reminder_schedule", "0004_health_schedule"):
         importlib.import_module(f"kam.migrations.{name}").create_schedule(apps, None)
+    assert ("kam", "0005_hourly_sweeps") in applied
     names = set(PeriodicTask.objects.values_list("task", flat=True))
     assert {
         "kam.run_reminder_sweeps",
@@ -97,6 +98,11 @@ def test_schedule_is_in_the_database_for_admins():
     sweep = PeriodicTask.objects.get(task="kam.run_reminder_sweeps")
     assert str(sweep.crontab.timezone) == "Asia/Tokyo"
     assert (sweep.crontab.hour, sweep.crontab.minute) == ("6", "30")
+    importlib.import_module("kam.migrations.0005_hourly_sweeps").hourly(apps, None)
+    sweep.refresh_from_db()
+    assert (sweep.crontab.hour, sweep.crontab.minute) == ("*", "5")
+    digests = PeriodicTask.objects.get(task="kam.send_daily_digests")
+    assert (digests.crontab.hour, digests.crontab.minute) == ("*", "35")
 
 
 def test_scheduled_sweep_delivers_mail_and_notification_through_a_worker(broker):
@@ -106,7 +112,8 @@ def test_scheduled_sweep_delivers_mail_and_notification_through_a_worker(broker)
         # Exactly what beat sends: the task by name, through the broker.
         app.send_task("kam.run_reminder_sweeps")
         assert wait_for(lambda: Reminder.objects.filter(mail_state=MailState.SENT).exists())
-        app.send_task("kam.send_daily_digests")
+        # The day is given: the digest task otherwise waits for DIGEST_HOUR in Tokyo.
+        app.send_task("kam.send_daily_digests", args=[today.isoformat()])
         assert wait_for(lambda: len(outbox.outbox) == 2)
     owner = contract.account.owner
     assert Notification.objects.filter(recipient=owner).count() == 1

@@ -379,3 +379,18 @@ def test_send_reminders_command_refuses_a_bad_date():
 
     with pytest.raises(CommandError):
         call_command("send_reminders", "--date", "2026-02-30")
+
+
+def test_digests_wait_for_the_digest_hour_then_go_once(time_machine, settings):
+    from kam import tasks
+
+    settings.DIGEST_HOUR = 7
+    owner = UserFactory(email="early@example.com")
+    contract_with_deadline(TODAY + dt.timedelta(days=30), account=AccountFactory(owner=owner))
+    reminders.sweep("renewals", today=TODAY)
+    # 06:10 in Tokyo: not yet.
+    time_machine.move_to(dt.datetime(2026, 11, 20, 21, 10, tzinfo=dt.UTC))
+    assert tasks.send_daily_digests() == 0
+    # 07:35 in Tokyo: this person is due a digest.
+    time_machine.move_to(dt.datetime(2026, 11, 20, 22, 35, tzinfo=dt.UTC))
+    assert tasks.send_daily_digests() == 1
