@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
-from kam.http import HtmxHttpRequest, render_page
+from kam.http import HtmxHttpRequest, is_fragment, render_page
 
 from . import selectors, services
 from .forms import (
@@ -47,10 +47,6 @@ PAGE_SIZE = 25
 MEETINGS_PER_PAGE = 10
 DETAIL = "accounts/detail.html"
 ADD_FORM = "accounts/add_form.html"
-
-
-def _is_fragment(request: HtmxHttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.boosted
 
 
 # Access: every object comes through visible_to(user), so another rep's ids give 404.
@@ -231,7 +227,7 @@ def _saved(
     `target` moves the swap from the form to the section it belongs to; `also` adds other
     sections out of band when the write changed what they show.
     """
-    if not _is_fragment(request):
+    if not is_fragment(request):
         messages.success(request, notice)
         return HttpResponseRedirect(f"{reverse('accounts:detail', args=[account.pk])}#{anchor}")
     context = _page_context(request, account, notice=notice, **extra)
@@ -250,7 +246,7 @@ def _saved(
 
 def _form_page(request: HtmxHttpRequest, template: str, context: dict) -> TemplateResponse:
     """A form as a fragment for htmx, or on a page of its own without JavaScript."""
-    context = {"active_nav": "accounts", "standalone": not _is_fragment(request), **context}
+    context = {"active_nav": "accounts", "standalone": not is_fragment(request), **context}
     return render_page(request, template, context, partial="form")
 
 

@@ -14,6 +14,11 @@ class HtmxHttpRequest(HttpRequest):
     user: User
 
 
+def is_fragment(request: HtmxHttpRequest) -> bool:
+    """An htmx request that wants a fragment. A boosted one wants the whole page."""
+    return bool(request.htmx) and not request.htmx.boosted
+
+
 def render_page(
     request: HtmxHttpRequest,
     template: str,
@@ -27,6 +32,6 @@ def render_page(
     A boosted htmx request wants the whole page, so it is treated as a normal one.
     """
     name = template
-    if partial and request.htmx and not request.htmx.boosted:
+    if partial and is_fragment(request):
         name = f"{template}#{partial}"
     return TemplateResponse(request, name, context, status=status)

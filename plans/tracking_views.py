@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from kam.http import HtmxHttpRequest, render_page
+from kam.http import HtmxHttpRequest, is_fragment, render_page
 
 from . import services as plan_services
 from . import tracking_services as services
@@ -43,6 +43,7 @@ from .tracking_forms import (
     KPIForm,
     MeasurementForm,
 )
+from .views import PLAN_CHANGED
 
 KPIS = "plans/tracking/kpis.html"
 KPI_FORM = "plans/tracking/kpi_form.html"
@@ -50,15 +51,9 @@ COMPETITORS = "plans/tracking/competitors.html"
 COMPETITOR_FORM = "plans/tracking/competitor_form.html"
 ACTIONS = "plans/tracking/actions.html"
 ACTION_FORM = "plans/tracking/action_form.html"
-PLAN_CHANGED = "plan-changed"
 # The trend shows this many of the newest measurements; the card lists the first few of them.
 TREND_POINTS = 24
 RECENT_MEASUREMENTS = 3
-
-
-def _is_fragment(request: HtmxHttpRequest) -> bool:
-    """A boosted request wants a whole page, exactly like a plain one."""
-    return bool(request.htmx) and not request.htmx.boosted
 
 
 # Access: every object comes through visible_to(user), so another rep's ids give 404.
@@ -115,7 +110,7 @@ def _section_response(
     """
     context = {"active_nav": "plans", **context}
     response = render_page(request, template, context, partial=section)
-    if target and _is_fragment(request):
+    if target and is_fragment(request):
         retarget(response, f"#{section}")
         reswap(response, "outerHTML")
     return response
@@ -126,7 +121,7 @@ def _form_response(request: HtmxHttpRequest, template: str, context: dict) -> Te
 
     Errors come back with 200: htmx 2 does not swap error responses by default.
     """
-    context = {"active_nav": "plans", "standalone": not _is_fragment(request), **context}
+    context = {"active_nav": "plans", "standalone": not is_fragment(request), **context}
     return render_page(request, template, context, partial="form")
 
 
@@ -207,7 +202,7 @@ def _kpis_response(request: HtmxHttpRequest, plan: AccountPlan, *, target: bool 
 def _kpi_card_response(
     request: HtmxHttpRequest, kpi: KPI, form: MeasurementForm | None = None
 ) -> TemplateResponse:
-    if not _is_fragment(request):
+    if not is_fragment(request):
         context = _kpis_context(kpi.plan, bound=form, bound_pk=kpi.pk)
         return _section_response(request, KPIS, context, section="kpis")
     kpi = KPI.objects.select_related("goal").prefetch_related(_recent_measurements()).get(pk=kpi.pk)
@@ -238,7 +233,7 @@ def kpi_create(request: HtmxHttpRequest, plan_pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.attach_errors(exc)
         else:
-            if not _is_fragment(request):
+            if not is_fragment(request):
                 return _back_to("plans:kpis", plan.pk, f"kpi-{kpi.pk}")
             return _changed(_kpis_response(request, plan, target=True))
     return _form_response(request, KPI_FORM, {"plan": plan, "form": form, "kpi": None})
@@ -256,7 +251,7 @@ def kpi_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.attach_errors(exc)
         else:
-            if not _is_fragment(request):
+            if not is_fragment(request):
                 return _back_to("plans:kpis", plan.pk, f"kpi-{kpi.pk}")
             return _changed(_kpi_card_response(request, kpi))
     if request.method == "POST":
@@ -271,7 +266,7 @@ def kpi_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     kpi = _kpi(request, pk)
     plan = kpi.plan
     services.kpi_delete(kpi=kpi)
-    if not _is_fragment(request):
+    if not is_fragment(request):
         return _back_to("plans:kpis", plan.pk, "kpis")
     return _changed(_kpis_response(request, plan, target=True))
 
@@ -287,7 +282,7 @@ def measurement_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             _attach(form, exc)
         else:
-            if not _is_fragment(request):
+            if not is_fragment(request):
                 return _back_to("plans:kpis", kpi.plan_id, f"kpi-{kpi.pk}")
             return _changed(_kpi_card_response(request, kpi))
     return _kpi_card_response(request, kpi, form)
@@ -299,7 +294,7 @@ def measurement_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     measurement = _measurement(request, pk)
     kpi = measurement.kpi
     plan_services.kpi_measurement_delete(measurement=measurement)
-    if not _is_fragment(request):
+    if not is_fragment(request):
         return _back_to("plans:kpis", kpi.plan_id, f"kpi-{kpi.pk}")
     return _changed(_kpi_card_response(request, kpi))
 
@@ -334,7 +329,7 @@ def competitor_create(request: HtmxHttpRequest, plan_pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.attach_errors(exc)
         else:
-            if not _is_fragment(request):
+            if not is_fragment(request):
                 return _back_to("plans:competitors", plan.pk, f"competitor-{position.pk}")
             return _changed(_competitors_response(request, plan, target=True))
     context = {"plan": plan, "form": form, "position": None}
@@ -353,7 +348,7 @@ def competitor_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.attach_errors(exc)
         else:
-            if not _is_fragment(request):
+            if not is_fragment(request):
                 return _back_to("plans:competitors", plan.pk, f"competitor-{position.pk}")
             return _changed(_competitors_response(request, plan, target=True))
     if request.method == "POST":
@@ -368,7 +363,7 @@ def competitor_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     position = _competitor(request, pk)
     plan = position.plan
     services.competitor_delete(position=position)
-    if not _is_fragment(request):
+    if not is_fragment(request):
         return _back_to("plans:competitors", plan.pk, "competitors")
     return _changed(_competitors_response(request, plan, target=True))
 
@@ -399,7 +394,7 @@ def _actions_response(request: HtmxHttpRequest, plan: AccountPlan, *, target: bo
 
 
 def _action_row_response(request: HtmxHttpRequest, action: ActionItem, **extra) -> HttpResponse:
-    if not _is_fragment(request):
+    if not is_fragment(request):
         return _actions_response(request, action.plan)
     context = {
         "plan": action.plan,
@@ -438,7 +433,7 @@ def action_create(request: HtmxHttpRequest, plan_pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.attach_errors(exc)
         else:
-            if not _is_fragment(request):
+            if not is_fragment(request):
                 return _back_to("plans:action_plan", plan.pk, f"action-{action.pk}")
             return _changed(_actions_response(request, plan, target=True))
     return _form_response(request, ACTION_FORM, {"plan": plan, "form": form, "action": None})
@@ -457,7 +452,7 @@ def action_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.attach_errors(exc)
         else:
-            if not _is_fragment(request):
+            if not is_fragment(request):
                 return _back_to("plans:action_plan", plan.pk, f"action-{action.pk}")
             if action.phase != phase_before:
                 # The row moves to another phase group, and both counts change.
@@ -474,7 +469,7 @@ def action_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     action = _action(request, pk)
     plan = action.plan
     services.action_delete(action=action)
-    if not _is_fragment(request):
+    if not is_fragment(request):
         return _back_to("plans:action_plan", plan.pk, "actions")
     return _changed(_actions_response(request, plan, target=True))
 
@@ -490,7 +485,7 @@ def action_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             action.refresh_from_db()
             return _action_row_response(request, action, status_error=" ".join(exc.messages))
-        if not _is_fragment(request):
+        if not is_fragment(request):
             return _back_to("plans:action_plan", action.plan_id, f"action-{action.pk}")
         return _changed(_action_row_response(request, action))
     error = " ".join(form.errors.get("status", []))

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from accounts.models import Account
-from kam.http import HtmxHttpRequest, render_page
+from kam.http import HtmxHttpRequest, is_fragment, render_page
 from plans.models import AccountPlan
 
 from . import selectors, services
@@ -32,11 +32,6 @@ POWER_MAP = "stakeholders/power_map.html"
 STAKEHOLDER_FORM = "stakeholders/stakeholder_form.html"
 ENGAGEMENTS = "stakeholders/engagements.html"
 ENGAGEMENT_FORM = "stakeholders/engagement_form.html"
-
-
-def _is_fragment(request: HtmxHttpRequest) -> bool:
-    """A boosted request wants a whole page, exactly like a plain one."""
-    return bool(request.htmx) and not request.htmx.boosted
 
 
 # Access: every object comes through visible_to(user), so another rep's ids give 404.
@@ -76,7 +71,7 @@ def _section(
     replaced, whichever swap it declared, rather than nested inside a copy of itself.
     """
     response = render_page(request, template, context, partial=section.replace("-", "_"))
-    if _is_fragment(request) and request.htmx.target == section:
+    if is_fragment(request) and request.htmx.target == section:
         reswap(response, "outerHTML")
     return response
 
@@ -119,7 +114,7 @@ def _stakeholder_form_response(
         "form": form,
         "stakeholder": form.instance if form.instance.pk else None,
         "active_nav": "accounts",
-        "standalone": not _is_fragment(request),
+        "standalone": not is_fragment(request),
     }
     return render_page(request, STAKEHOLDER_FORM, context, partial="form")
 
@@ -127,7 +122,7 @@ def _stakeholder_form_response(
 def _after_stakeholder_write(
     request: HtmxHttpRequest, account: Account, notice: str
 ) -> HttpResponse:
-    if not _is_fragment(request):
+    if not is_fragment(request):
         messages.success(request, notice)
         return HttpResponseRedirect(reverse("stakeholders:power_map", args=[account.pk]))
     response = _power_map_response(request, account, notice=notice)
@@ -217,7 +212,7 @@ def _engagement_form_response(
         "form": form,
         "engagement": form.instance if form.instance.pk else None,
         "active_nav": "plans",
-        "standalone": not _is_fragment(request),
+        "standalone": not is_fragment(request),
     }
     return render_page(request, ENGAGEMENT_FORM, context, partial="form")
 
@@ -225,7 +220,7 @@ def _engagement_form_response(
 def _after_engagement_write(
     request: HtmxHttpRequest, plan: AccountPlan, notice: str
 ) -> HttpResponse:
-    if not _is_fragment(request):
+    if not is_fragment(request):
         messages.success(request, notice)
         return HttpResponseRedirect(reverse("stakeholders:engagements", args=[plan.pk]))
     response = _engagements_response(request, plan, notice=notice)
