@@ -6,7 +6,14 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from stakeholders.models import Stakeholder
 
-from .models import Account, AccountTeamMember, Contract, Meeting, Opportunity
+from .models import (
+    Account,
+    AccountContractValue,
+    AccountTeamMember,
+    Contract,
+    Meeting,
+    Opportunity,
+)
 from .resources import IMPORT_EXPORT_FORMATS, AccountResource, ContractResource
 
 
@@ -134,6 +141,26 @@ class AccountTeamMemberAdmin(admin.ModelAdmin):
     )
     list_select_related = ("account", "user")
     autocomplete_fields = ("account", "user")
+
+
+@admin.register(AccountContractValue)
+class AccountContractValueAdmin(admin.ModelAdmin):
+    """View only: the values are kept by triggers on the contract table."""
+
+    list_display = ("account", "currency", "live_value")
+    list_filter = ("currency",)
+    search_fields = ("account__name", "account__name_kana")
+    list_select_related = ("account",)
+    ordering = ("-live_value",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Contract)

@@ -400,6 +400,42 @@ class Contract(TimeStampedModel):
         return f"{self.number} {self.title}"
 
 
+class AccountContractValue(models.Model):
+    """The annual value of an account's live (active or in-renewal) contracts, per currency.
+
+    A roll-up kept by database triggers on the contract table (accounts migration 0006), so
+    it holds for every write: forms, admin, imports, bulk inserts and raw updates alike. The
+    portfolio figures read it instead of summing every contract per request.
+    """
+
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="contract_values",
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    live_value = models.DecimalField(
+        _("annual value of live contracts"), max_digits=20, decimal_places=2, default=0
+    )
+
+    class Meta:
+        verbose_name = _("contract value roll-up")
+        verbose_name_plural = _("contract value roll-ups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "currency"], name="contract_value_one_per_currency"
+            )
+        ]
+        indexes = [
+            # The largest accounts by value (the dashboard's concentration figure).
+            models.Index(fields=["currency", "-live_value"], name="contract_value_largest")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.live_value} {self.currency}"
+
+
 class OpportunityKind(models.TextChoices):
     NEW = "new", _("New business")
     UPSELL = "upsell", _("Upsell")

@@ -10,7 +10,14 @@ from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import Account, AccountTeamMember, Contract, Meeting, Opportunity
+from accounts.models import (
+    Account,
+    AccountContractValue,
+    AccountTeamMember,
+    Contract,
+    Meeting,
+    Opportunity,
+)
 from kam.models import DigestLog, Notification, Reminder, User
 from plans.models import (
     KPI,
@@ -109,6 +116,7 @@ MAKERS: dict[type[Model], Callable[[], Model]] = {
     Account: _account_with_children,
     AccountTeamMember: TeamMemberFactory,
     Contract: ContractFactory,
+    AccountContractValue: lambda: ContractFactory().account.contract_values.get(),
     Opportunity: OpportunityFactory,
     Meeting: MeetingFactory,
     Stakeholder: StakeholderFactory,
@@ -125,6 +133,8 @@ MAKERS: dict[type[Model], Callable[[], Model]] = {
     PlanReview: ReviewFactory,
 }
 
+# Kept by the database, shown in admin to read only.
+READ_ONLY = {AccountContractValue}
 REGISTERED = sorted(
     (model for model in admin.site._registry if model._meta.app_label in PROJECT_APPS),
     key=lambda model: model._meta.label,
@@ -174,7 +184,21 @@ def test_changelist_answers(admin_client_in, model, language):
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda m: m._meta.label)
 def test_add_page_answers(admin_client_in, model, language):
-    _assert_page(admin_client_in(language).get(_url(model, "add")), language)
+    response = admin_client_in(language).get(_url(model, "add"))
+    if model in READ_ONLY:
+        assert response.status_code == 403
+        return
+    _assert_page(response, language)
+
+
+def test_rollups_are_view_only(admin_client_in):
+    obj = MAKERS[AccountContractValue]()
+    client = admin_client_in("en")
+    response = client.post(_url(AccountContractValue, "change", obj.pk), {"live_value": "1"})
+    assert response.status_code == 403
+    assert client.get(_url(AccountContractValue, "delete", obj.pk)).status_code == 403
+    obj.refresh_from_db()
+    assert obj.live_value == Decimal("12000000")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
