@@ -19,7 +19,15 @@ from django.db.models import Avg, Count, Exists, F, FloatField, OuterRef, Q, Que
 from django.db.models.functions import Least, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, AccountStatus, Contract, ContractStatus, Quadrant, Tier
+from accounts.models import (
+    Account,
+    AccountContractValue,
+    AccountStatus,
+    Contract,
+    ContractStatus,
+    Quadrant,
+    Tier,
+)
 from accounts.querysets import visible_account_ids
 from kam.models import User
 from plans.models import KPI, AccountPlan, ActionItem, ActionStatus, Goal, GoalStatus, PlanStatus
@@ -118,13 +126,20 @@ def fiscal_period(year: int) -> tuple[dt.date, dt.date]:
 def in_scope(user: User, filters: Filters, path: str = "") -> Q:
     """The selection as a condition on a related account (path "account", "plan__account").
 
-    Expressed as join conditions rather than "account IN (subquery)" so that PostgreSQL can
-    aggregate the whole portfolio for a manager in one pass.
+    Owner, tier and industry are join conditions rather than "account IN (subquery)", so
+    that PostgreSQL can aggregate the whole portfolio for a manager in one pass; the churn
+    exclusion is an anti-join, so an unfiltered portfolio needs no join to accounts at all.
     """
     prefix = f"{path}__" if path else ""
-    q = ~Q(**{f"{prefix}status": AccountStatus.CHURNED})
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
+    if path:
+        # Churned accounts are few: "not one of them" is a small hashed anti-join, where
+        # "account.status <> churned" would join every row to the whole account table.
+        churned = Account.objects.filter(status=AccountStatus.CHURNED).values("pk")
+        q = ~Q(**{f"{path}__in": churned})
+    else:
+        q = ~Q(status=AccountStatus.CHURNED)
     if not user.sees_whole_portfolio:
         q &= Q(**{f"{path}__in" if path else "pk__in": visible_account_ids(user)})
     if filters.owner:
@@ -349,38 +364,45 @@ def portfolio_figures(user: User, filters: Filters, today: dt.date) -> Portfolio
     # Contracts per account: value, renewals due in 90 days, renewals at risk.
     soon_90 = today + dt.timedelta(days=90)
     soon_risk = today + dt.timedelta(days=RENEWAL_RISK_DAYS)
-    live = Q(status__in=LIVE_CONTRACT, currency=currency)
     due_90 = Q(
         status__in=OPEN_CONTRACT,
         currency=currency,
         renewal_deadline__gte=today,
         renewal_deadline__lte=soon_90,
     )
-    contracts = Contract.objects.filter(on_account)
+    # Live value per tier and owner, and the ten largest accounts, from the per-account
+    # roll-up the contract triggers keep; the renewal figures from the open contracts whose
+    # deadline is within 90 days (or passed), read off the open-by-deadline index.
+    values = AccountContractValue.objects.filter(on_account, currency=currency)
     contract_value = renewal_value = Decimal(0)
     renewal_n = 0
     by_tier: dict[str, Decimal] = defaultdict(Decimal)
-    for row in contracts.values("account__tier", "account__owner_id").annotate(
-        value=Sum("annual_value", filter=live),
-        due_value=Sum("annual_value", filter=due_90),
-        due_n=Count("id", filter=due_90),
-        risk=Count("id", filter=Q(status__in=OPEN_CONTRACT, renewal_deadline__lte=soon_risk)),
+    for row in values.values("account__tier", "account__owner_id").annotate(
+        value=Sum("live_value")
     ):
         value = row["value"] or Decimal(0)
         contract_value += value
+        by_tier[row["account__tier"]] += value
+        team_row(row["account__owner_id"]).contract_value += value
+    for row in (
+        Contract.objects.filter(
+            on_account, status__in=OPEN_CONTRACT, renewal_deadline__lte=max(soon_90, soon_risk)
+        )
+        .values("account__owner_id")
+        .annotate(
+            due_value=Sum("annual_value", filter=due_90),
+            due_n=Count("id", filter=due_90),
+            risk=Count("id", filter=Q(renewal_deadline__lte=soon_risk)),
+        )
+    ):
         renewal_value += row["due_value"] or Decimal(0)
         renewal_n += row["due_n"]
-        by_tier[row["account__tier"]] += value
-        owner_row = team_row(row["account__owner_id"])
-        owner_row.contract_value += value
-        owner_row.renewals_at_risk += row["risk"]
+        team_row(row["account__owner_id"]).renewals_at_risk += row["risk"]
     p.value_by_tier = [(value, label, by_tier[value]) for value, label in Tier.choices]
     top10 = (
-        contracts.filter(live)
-        .values("account_id")
-        .annotate(v=Sum("annual_value"))
-        .order_by("-v")
-        .values_list("v", flat=True)[:10]
+        values.filter(live_value__gt=0)
+        .order_by("-live_value")
+        .values_list("live_value", flat=True)[:10]
     )
     p.top10_share = float(sum(top10, Decimal(0)) / contract_value) if contract_value else None
 
@@ -420,7 +442,7 @@ def portfolio_figures(user: User, filters: Filters, today: dt.date) -> Portfolio
         ActionItem.objects.filter(on_plan_account)
         .overdue(today)
         .values("owner_id", "plan__account__owner_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
     ):
         overdue_total += row["n"]
         team_row(row["plan__account__owner_id"]).overdue_actions += row["n"]
@@ -475,25 +497,19 @@ def portfolio_figures(user: User, filters: Filters, today: dt.date) -> Portfolio
     p.health_bands = [(f"{low}-{min(high, 100)}", bands[low]) for low, high in HEALTH_BANDS]
     p.unscored = unscored
 
-    matrix = defaultdict(lambda: {"n": 0, "quadrant": ""})
-    for row in accounts.values(
-        "score_revenue_size",
-        "score_industry_position",
-        "score_growth_rate",
-        "score_fit",
-        "score_relationship",
-        "quadrant",
-    ).annotate(n=Count("pk")):
-        attractiveness = (
-            row["score_revenue_size"] + row["score_industry_position"] + row["score_growth_rate"]
+    # Grouped by the two axes (at most 13 x 9 cells), not by the five scores behind them.
+    p.matrix = [
+        (row["attractiveness"], row["position"], row["n"], row["quadrant"])
+        for row in accounts.annotate(
+            attractiveness=F("score_revenue_size")
+            + F("score_industry_position")
+            + F("score_growth_rate"),
+            position=F("score_fit") + F("score_relationship"),
         )
-        position = row["score_fit"] + row["score_relationship"]
-        cell = matrix[(attractiveness, position)]
-        cell["n"] += row["n"]
-        cell["quadrant"] = row["quadrant"]
-    p.matrix = sorted(
-        ((a, pos, c["n"], c["quadrant"]) for (a, pos), c in matrix.items()), key=lambda t: t[:2]
-    )
+        .values("attractiveness", "position", "quadrant")
+        .annotate(n=Count("pk"))
+        .order_by("attractiveness", "position")
+    ]
     p.quadrant_counts = dict.fromkeys(Quadrant.values, 0)
     for _a, _pos, count, quadrant in p.matrix:
         p.quadrant_counts[quadrant] += count

@@ -583,6 +583,13 @@ class ActionItem(TimeStampedModel):
             models.Index(fields=["owner", "status", "due_date"], name="action_owner_due"),
             models.Index(fields=["status", "due_date"], name="action_status_due"),
             models.Index(fields=["plan", "phase"], name="action_plan_phase"),
+            # Overdue work across the portfolio (dashboard, team view): only the open items,
+            # carrying what the figures group by, so the count is read off the index.
+            models.Index(
+                fields=["due_date", "owner", "plan"],
+                condition=~Q(status="done"),
+                name="action_open_due",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -68,7 +68,7 @@ def book(owner, outsider):
         score_relationship=3,
     )  # 3 / 6: maintain
     x = AccountFactory(owner=outsider, name="X社", tier="growth")
-    AccountFactory(owner=owner, name="解約済み", status="churned")
+    churned = AccountFactory(owner=owner, name="解約済み", tier="strategic", status="churned")
 
     def contract(account, value, deadline, status="active", currency="JPY"):
         notice = 30
@@ -90,6 +90,7 @@ def book(owner, outsider):
     contract(c, 0, TODAY - dt.timedelta(days=5), status="in_renewal")  # deadline passed
     contract(c, 999, TODAY + dt.timedelta(days=10), status="cancelled")  # decided: excluded
     contract(x, 5000, TODAY + dt.timedelta(days=5))
+    contract(churned, 9000, TODAY + dt.timedelta(days=15))  # churned account: excluded
 
     plan_a = PlanFactory(account=a, next_review_date=TODAY + dt.timedelta(days=10))  # covered
     plan_b = PlanFactory(account=b, next_review_date=TODAY - dt.timedelta(days=1))  # overdue
@@ -117,6 +118,13 @@ def book(owner, outsider):
     GoalFactory(plan=plan_a, status="on_track", due_date=dt.date(2027, 1, 31))
     GoalFactory(plan=plan_a, status="achieved", due_date=dt.date(2026, 9, 30))
     GoalFactory(plan=plan_b, status="at_risk", due_date=dt.date(2027, 3, 31))
+    # A churned account's plan counts nowhere: not in KPIs, actions or goals.
+    plan_churned = PlanFactory(account=churned, next_review_date=TODAY + dt.timedelta(days=10))
+    k4 = KPIFactory(plan=plan_churned, target=Decimal(100))
+    MeasurementFactory(kpi=k4, value=Decimal(10))
+    kpi_refresh_latest(kpi=k4)
+    ActionFactory(plan=plan_churned, owner=owner, due_date=TODAY - dt.timedelta(days=2))
+    GoalFactory(plan=plan_churned, status="missed", due_date=dt.date(2027, 2, 28))
 
     StakeholderFactory(account=a, buying_role="decision_maker", attitude=2)
     StakeholderFactory(account=b, buying_role="decision_maker", attitude=0)  # cold
