@@ -24,6 +24,25 @@ from .models import Account, Contract, Tier
 from .renewal_forms import CloseForm, RenewForm
 
 PAGE_SIZE = 25
+# What a pipeline row shows (renewals/_row.html): not whole accounts and owners.
+ROW_FIELDS = (
+    "number",
+    "title",
+    "end_date",
+    "notice_period_days",
+    "renewal_deadline",
+    "auto_renew",
+    "annual_value",
+    "currency",
+    "status",
+    "closed_reason",
+    "last_price_review_date",
+    "account__name",
+    "account__owner__username",
+    "account__owner__first_name",
+    "account__owner__last_name",
+    "account__owner__language",
+)
 
 
 def _filters(request: HtmxHttpRequest) -> dict:
@@ -42,8 +61,7 @@ def pipeline(request: HtmxHttpRequest) -> TemplateResponse:
     contracts = renewals.pipeline_contracts(
         user=request.user, owner=filters["owner"], tier=filters["tier"]
     )
-    buckets = renewals.pipeline_buckets(contracts, today)
-    months = renewals.value_by_month(contracts, today)
+    buckets, months = renewals.pipeline_summary(contracts, today)
     base = reverse("renewals:pipeline")
     chart = bar_chart_svg(
         [
@@ -65,7 +83,9 @@ def pipeline(request: HtmxHttpRequest) -> TemplateResponse:
         if 1 <= mon <= 12:
             rows = rows.filter(renewal_deadline__year=year, renewal_deadline__month=mon)
     page = Paginator(
-        rows.select_related("account", "account__owner").order_by("renewal_deadline", "id"),
+        rows.select_related("account", "account__owner")
+        .only(*ROW_FIELDS)
+        .order_by("renewal_deadline", "id"),
         PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     for contract in page.object_list:

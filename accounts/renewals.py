@@ -10,8 +10,8 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, DateField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Greatest, Least
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -60,47 +60,62 @@ def pipeline_contracts(*, user: User, owner: str = "", tier: str = "") -> QueryS
     return contracts
 
 
-def pipeline_buckets(contracts: QuerySet, today: dt.date) -> list[Bucket]:
-    """Count and value per deadline bucket, in the default currency, in one query."""
+def pipeline_summary(
+    contracts: QuerySet, today: dt.date, months: int = 12
+) -> tuple[list[Bucket], list[tuple[dt.date, Decimal]]]:
+    """Count and value per deadline bucket, and value per month for the coming `months`.
+
+    One pass over the open contracts, grouped by deadline day; deadlines before this month
+    and after the last month shown are folded into one day each, so the rows returned stay
+    a few hundred however far the deadlines spread. Values are in the default currency;
+    counts include every currency.
+    """
     currency = settings.DEFAULT_CURRENCY
-    aggregates = {}
-    for key in BUCKET_LABELS:
-        q = bucket_filter(key, today)
-        aggregates[f"n_{key}"] = Count("pk", filter=q)
-        aggregates[f"v_{key}"] = Sum("annual_value", filter=q & Q(currency=currency))
-    row = contracts.aggregate(**aggregates)
-    return [
-        Bucket(
-            key=key,
-            label=str(label),
-            count=row[f"n_{key}"],
-            value=row[f"v_{key}"] or Decimal(0),
+    first = today.replace(day=1)
+    after = first + relativedelta(months=months)
+    days = (
+        contracts.annotate(
+            day=Least(
+                Greatest(
+                    F("renewal_deadline"),
+                    Value(first - dt.timedelta(days=1)),
+                    output_field=DateField(),
+                ),
+                Value(after),
+                output_field=DateField(),
+            )
         )
+        .values("day")
+        .annotate(n=Count("pk"), v=Sum("annual_value", filter=Q(currency=currency)))
+        .order_by()
+        .values_list("day", "n", "v")
+    )
+    d = dt.timedelta
+    edges = [("overdue", None, today - d(days=1)), ("30", today, today + d(days=30))]
+    edges += [("60", today + d(days=31), today + d(days=60))]
+    edges += [("90", today + d(days=61), today + d(days=90)), ("later", today + d(days=91), None)]
+    counts = dict.fromkeys(BUCKET_LABELS, 0)
+    values = {key: Decimal(0) for key in BUCKET_LABELS}
+    by_month: dict[dt.date, Decimal] = {}
+    for day, n, v in days:
+        day = _as_date(day)
+        for key, low, high in edges:
+            if (low is None or day >= low) and (high is None or day <= high):
+                counts[key] += n
+                values[key] += v or Decimal(0)
+                break
+        if first <= day < after:
+            month = day.replace(day=1)
+            by_month[month] = by_month.get(month, Decimal(0)) + (v or Decimal(0))
+    buckets = [
+        Bucket(key=key, label=str(label), count=counts[key], value=values[key])
         for key, label in BUCKET_LABELS.items()
     ]
-
-
-def value_by_month(contracts: QuerySet, today: dt.date, months: int = 12) -> list[tuple]:
-    """Annual value whose renewal deadline falls in each of the coming months."""
-    start = today.replace(day=1)
-    end = start + relativedelta(months=months)
-    rows = dict(
-        contracts.filter(
-            renewal_deadline__gte=start,
-            renewal_deadline__lt=end,
-            currency=settings.DEFAULT_CURRENCY,
-        )
-        .annotate(month=TruncMonth("renewal_deadline"))
-        .values("month")
-        .annotate(value=Sum("annual_value"))
-        .values_list("month", "value")
-    )
-    result = []
+    month_rows = []
     for i in range(months):
-        month = start + relativedelta(months=i)
-        value = next((v for m, v in rows.items() if _as_date(m) == month), Decimal(0))
-        result.append((month, value or Decimal(0)))
-    return result
+        month = first + relativedelta(months=i)
+        month_rows.append((month, by_month.get(month, Decimal(0))))
+    return buckets, month_rows
 
 
 def _as_date(value) -> dt.date:

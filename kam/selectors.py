@@ -49,7 +49,13 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
         overdue=Count("id", filter=Q(due_date__lt=today)),
         week=Count("id", filter=Q(due_date__gte=today)),
     )
-    listed = actions.select_related("plan__account").order_by("due_date", "id")
+    # The lists show a few fields of each row; loading whole plans and accounts (dozens of
+    # columns, several timestamps) would cost more than the queries themselves.
+    listed = (
+        actions.select_related("plan__account")
+        .only("title", "due_date", "status", "plan__account__name")
+        .order_by("due_date", "id")
+    )
     renewals = (
         Contract.objects.filter(account__in=mine)
         .open()
@@ -61,6 +67,7 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
     meetings = (
         Meeting.objects.filter(account__in=mine)
         .select_related("account")
+        .only("subject", "kind", "held_at", "account__name")
         .order_by("-held_at", "-id")[:10]
     )
     return MyDay(
@@ -71,11 +78,22 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
         week_actions=list(listed.filter(due_date__gte=today)[:SHOWN]),
         week_count=counts["week"],
         renewals=list(
-            renewals.select_related("account").order_by("renewal_deadline", "id")[:SHOWN]
+            renewals.select_related("account")
+            .only(
+                "number",
+                "title",
+                "annual_value",
+                "currency",
+                "renewal_deadline",
+                "account__name",
+            )
+            .order_by("renewal_deadline", "id")[:SHOWN]
         ),
         renewal_count=renewals.count(),
         plans_due=list(
-            plans_due.select_related("account", "owner").order_by("next_review_date", "id")[:SHOWN]
+            plans_due.select_related("account")
+            .only("title", "next_review_date", "account__name")
+            .order_by("next_review_date", "id")[:SHOWN]
         ),
         plans_due_count=plans_due.count(),
         meetings=list(meetings),

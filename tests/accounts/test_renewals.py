@@ -263,3 +263,57 @@ def test_pipeline_query_count_does_not_grow(client, manager, today):
             start_date=today,
         )
     assert count() == few
+
+
+def test_summary_buckets_and_months_at_their_edges(manager, today):
+    """Each boundary day lands in one bucket; far deadlines fold in without changing sums."""
+    from accounts import renewals
+
+    assert today == dt.date(2026, 11, 21)
+    account = AccountFactory()
+    value = 1
+    cases = {}
+    for days in (-400, -20, -1, 0, 30, 31, 60, 61, 90, 91, 300, 500):
+        ContractFactory(
+            account=account,
+            start_date=dt.date(2020, 1, 1),
+            end_date=today + dt.timedelta(days=days + 30),
+            notice_period_days=30,
+            annual_value=Decimal(value),
+        )
+        cases[days] = value
+        value *= 2
+    ContractFactory(  # another currency: counted, not valued
+        account=account,
+        start_date=dt.date(2020, 1, 1),
+        end_date=today + dt.timedelta(days=40),
+        notice_period_days=30,
+        annual_value=Decimal(10_000),
+        currency="USD",
+    )
+    ContractFactory(  # decided: not in the pipeline
+        account=account,
+        start_date=dt.date(2020, 1, 1),
+        end_date=today + dt.timedelta(days=40),
+        annual_value=Decimal(20_000),
+        status="renewed",
+    )
+    buckets, months = renewals.pipeline_summary(renewals.pipeline_contracts(user=manager), today)
+    got = {b.key: (b.count, b.value) for b in buckets}
+    c = cases
+    assert got == {
+        "overdue": (3, Decimal(c[-400] + c[-20] + c[-1])),
+        "30": (3, Decimal(c[0] + c[30])),  # 10 days: the USD contract, no value
+        "60": (2, Decimal(c[31] + c[60])),
+        "90": (2, Decimal(c[61] + c[90])),
+        "later": (3, Decimal(c[91] + c[300] + c[500])),
+    }
+    by_month = dict(months)
+    assert len(months) == 12 and months[0][0] == dt.date(2026, 11, 1)
+    # November holds the deadlines from the 1st: 20 and 1 days ago, today.
+    assert by_month[dt.date(2026, 11, 1)] == c[-20] + c[-1] + c[0]
+    assert by_month[dt.date(2026, 12, 1)] == c[30] + c[31]  # the USD one has no value here
+    assert by_month[dt.date(2027, 1, 1)] == c[60] + c[61]
+    assert by_month[dt.date(2027, 2, 1)] == c[90] + c[91]
+    assert by_month[dt.date(2027, 9, 1)] == c[300]
+    assert sum(by_month.values()) == sum(c[d] for d in (-20, -1, 0, 30, 31, 60, 61, 90, 91, 300))
