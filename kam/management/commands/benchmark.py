@@ -46,10 +46,12 @@ class Command(BaseCommand):
             counts = benchmark.seed(scale, today=today)
             seconds = (timezone.now() - started).total_seconds()
             self.stdout.write(f"  seeded in {seconds:.1f}s: {counts}")
+            benchmark.settle_database()
             results = benchmark.measure(scale, runs=options["requests"], today=today)
             if options["sweep_contracts"]:
                 total = benchmark.extra_contracts(options["sweep_contracts"], today=today)
                 self.stdout.write(f"  contracts topped up to {total} for the sweep")
+                benchmark.settle_database()
                 results += benchmark.measure_sweep(scale, today=today)
             report["runs"].append(
                 {
