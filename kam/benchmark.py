@@ -401,50 +401,64 @@ def _percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def time_requests(
-    name: str, scale: int, make_url: Callable[[int], str], client: Client, runs: int
-) -> Measurement:
-    durations, queries, status = [], [], 200
-    client.get(make_url(0))  # warm caches, templates and the connection
+@dataclass
+class _Samples:
+    name: str
+    durations: list = field(default_factory=list)
+    queries: list = field(default_factory=list)
+    status: int = 200
+
+    def result(self, scale: int) -> Measurement:
+        return Measurement(
+            name=self.name,
+            scale=scale,
+            runs=len(self.durations),
+            p50_ms=round(statistics.median(self.durations), 1),
+            p95_ms=round(_percentile(self.durations, 95), 1),
+            max_ms=round(max(self.durations), 1),
+            queries=max(self.queries),
+            status=self.status,
+            extra={"queries_min": min(self.queries)},
+        )
+
+
+def _time_one(samples: _Samples, fn: Callable[[], object]) -> None:
+    with CaptureQueriesContext(connection) as ctx:
+        start = time.perf_counter()
+        result = fn()
+        samples.durations.append((time.perf_counter() - start) * 1000)
+    samples.queries.append(len(ctx))
+    status = getattr(result, "status_code", 200)
+    if status != 200:
+        samples.status = status
+
+
+def time_requests_interleaved(
+    pages: list[tuple[str, Client, Callable[[int], str]]], scale: int, runs: int
+) -> list[Measurement]:
+    """Request every page once per round, `runs` rounds, rather than each page `runs` times
+    in a row: a spell when the shared host is slow then spreads over all pages instead of
+    landing on whichever page happened to be measured at the time. A fixed piece of pure
+    Python work is timed in each round too, as a yardstick of the machine."""
+    for _name, client, make_url in pages:
+        client.get(make_url(0))  # warm caches, templates and the connection
+    check = _Samples("machine check: fixed Python work")
+    samples = [_Samples(name) for name, _client, _make_url in pages]
     for i in range(runs):
-        with CaptureQueriesContext(connection) as ctx:
-            start = time.perf_counter()
-            response = client.get(make_url(i))
-            durations.append((time.perf_counter() - start) * 1000)
-        queries.append(len(ctx))
-        status = response.status_code if response.status_code != 200 else status
-    return Measurement(
-        name=name,
-        scale=scale,
-        runs=runs,
-        p50_ms=round(statistics.median(durations), 1),
-        p95_ms=round(_percentile(durations, 95), 1),
-        max_ms=round(max(durations), 1),
-        queries=max(queries),
-        status=status,
-        extra={"queries_min": min(queries)},
-    )
+        _time_one(check, lambda: sum(range(1_000_000)))
+        for (_name, client, make_url), sample in zip(pages, samples, strict=True):
+            url = make_url(i)
+            _time_one(sample, lambda c=client, u=url: c.get(u))
+    return [check.result(scale)] + [sample.result(scale) for sample in samples]
 
 
 def time_callable(name: str, scale: int, fn: Callable[[], object], runs: int) -> Measurement:
-    durations, queries = [], []
+    samples, last = _Samples(name), []
     for _ in range(runs):
-        with CaptureQueriesContext(connection) as ctx:
-            start = time.perf_counter()
-            result = fn()
-            durations.append((time.perf_counter() - start) * 1000)
-        queries.append(len(ctx))
-    return Measurement(
-        name=name,
-        scale=scale,
-        runs=runs,
-        p50_ms=round(statistics.median(durations), 1),
-        p95_ms=round(_percentile(durations, 95), 1),
-        max_ms=round(max(durations), 1),
-        queries=max(queries),
-        status=200,
-        extra={"result": str(result)[:200]},
-    )
+        _time_one(samples, lambda: last.append(fn()))
+    measurement = samples.result(scale)
+    measurement.extra = {"result": str(last[-1])[:200]}
+    return measurement
 
 
 def _url(name: str, *args) -> str | None:
@@ -470,17 +484,11 @@ def measure(scale: int, *, runs: int, today: dt.date) -> list[Measurement]:
     # As the web entry points do after loading (kam.wsgi): what the seeding left behind is
     # collected, and what lives on is kept out of the collector's full passes.
     settle_heap()
-    # The same fixed work on every run: when it is slower, the machine was, not the pages.
-    results = [
-        time_callable(
-            "machine check: fixed Python work", scale, lambda: sum(range(1_000_000)), runs
-        )
-    ]
+    pages: list[tuple[str, Client, Callable[[int], str]]] = []
 
     def page(name: str, client: Client, make_url: Callable[[int], str | None]) -> None:
-        if make_url(0) is None:
-            return
-        results.append(time_requests(name, scale, make_url, client, runs))
+        if make_url(0) is not None:
+            pages.append((name, client, make_url))
 
     page("accounts list (manager)", as_manager, lambda i: _url("accounts:list"))
     page("accounts list (rep)", as_rep, lambda i: _url("accounts:list"))
@@ -521,7 +529,7 @@ def measure(scale: int, *, runs: int, today: dt.date) -> list[Measurement]:
     page("dashboard (manager)", as_manager, lambda i: _url("dashboard"))
     page("dashboard (rep)", as_rep, lambda i: _url("dashboard"))
 
-    return results
+    return time_requests_interleaved(pages, scale, runs)
 
 
 def measure_sweep(scale: int, *, today: dt.date, runs: int = 5) -> list[Measurement]:
