@@ -76,3 +76,14 @@ def test_command_refuses_a_database_not_named_for_benchmarks():
 
     with pytest.raises(CommandError, match="bench"):
         call_command("benchmark", scales="8", requests=2, sweep_contracts=0)
+
+
+def test_queries_are_counted_even_after_the_query_log_has_filled():
+    from django.db import connection
+
+    with connection.cursor():
+        pass
+    connection.queries_log.extend({"sql": "", "time": "0"} for _ in range(connection.queries_limit))
+    samples = benchmark._Samples("one query")
+    benchmark._time_one(samples, lambda: Account.objects.count())
+    assert samples.queries == [1]
