@@ -15,7 +15,18 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db.models import Avg, Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.db.models.functions import Least, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
@@ -345,23 +356,53 @@ def portfolio_figures(user: User, filters: Filters, today: dt.date) -> Portfolio
     def team_row(owner_id: int) -> TeamRow:
         return team.setdefault(owner_id, TeamRow(owner_id=owner_id))
 
-    # Accounts per owner: counts and health bands.
+    # Accounts per owner and tier, with what hangs off each account at most once: its
+    # live contract value in this currency (the trigger-kept roll-up) and its active plan
+    # (one per account, a unique constraint). One pass gives the account counts, health
+    # bands, value by tier and owner, and plan coverage.
     band_counts = {
         f"h{low}": Count("pk", filter=Q(health_score__gte=low, health_score__lt=high))
         for low, high in HEALTH_BANDS
     }
     bands = Counter()
-    n = unscored = 0
-    for row in accounts.values("owner_id").annotate(
-        n=Count("pk"), unscored=Count("pk", filter=Q(health_score__isnull=True)), **band_counts
+    n = unscored = covered = 0
+    contract_value = Decimal(0)
+    by_tier: dict[str, Decimal] = defaultdict(Decimal)
+    for row in (
+        accounts.alias(
+            value_row=FilteredRelation(
+                "contract_values", condition=Q(contract_values__currency=currency)
+            ),
+            active_plan=FilteredRelation("plans", condition=Q(plans__status=PlanStatus.ACTIVE)),
+        )
+        .values("owner_id", "tier")
+        .annotate(
+            n=Count("pk"),
+            unscored=Count("pk", filter=Q(health_score__isnull=True)),
+            value=Sum("value_row__live_value"),
+            plans=Count("active_plan__id"),
+            plans_ok=Count("active_plan__id", filter=Q(active_plan__next_review_date__gte=today)),
+            **band_counts,
+        )
+        .order_by()
     ):
-        team_row(row["owner_id"]).accounts = row["n"]
+        owner_row = team_row(row["owner_id"])
+        value = row["value"] or Decimal(0)
+        owner_row.accounts += row["n"]
+        owner_row.contract_value += value
+        owner_row.plans += row["plans"]
+        owner_row.plans_on_time += row["plans_ok"]
         n += row["n"]
         unscored += row["unscored"]
+        covered += row["plans_ok"]
+        contract_value += value
+        by_tier[row["tier"]] += value
         for low, _high in HEALTH_BANDS:
             bands[low] += row[f"h{low}"]
 
-    # Contracts per account: value, renewals due in 90 days, renewals at risk.
+    # Renewals due in 90 days and renewals at risk, from the open contracts whose deadline
+    # is within 90 days (or passed), read off the open-by-deadline index; the ten largest
+    # accounts off the roll-up's value index.
     soon_90 = today + dt.timedelta(days=90)
     soon_risk = today + dt.timedelta(days=RENEWAL_RISK_DAYS)
     due_90 = Q(
@@ -370,20 +411,9 @@ def portfolio_figures(user: User, filters: Filters, today: dt.date) -> Portfolio
         renewal_deadline__gte=today,
         renewal_deadline__lte=soon_90,
     )
-    # Live value per tier and owner, and the ten largest accounts, from the per-account
-    # roll-up the contract triggers keep; the renewal figures from the open contracts whose
-    # deadline is within 90 days (or passed), read off the open-by-deadline index.
     values = AccountContractValue.objects.filter(on_account, currency=currency)
-    contract_value = renewal_value = Decimal(0)
+    renewal_value = Decimal(0)
     renewal_n = 0
-    by_tier: dict[str, Decimal] = defaultdict(Decimal)
-    for row in values.values("account__tier", "account__owner_id").annotate(
-        value=Sum("live_value")
-    ):
-        value = row["value"] or Decimal(0)
-        contract_value += value
-        by_tier[row["account__tier"]] += value
-        team_row(row["account__owner_id"]).contract_value += value
     for row in (
         Contract.objects.filter(
             on_account, status__in=OPEN_CONTRACT, renewal_deadline__lte=max(soon_90, soon_risk)
@@ -422,18 +452,6 @@ def portfolio_figures(user: User, filters: Filters, today: dt.date) -> Portfolio
     months = {(m.date() if isinstance(m, dt.datetime) else m): v for m, v in months.items()}
     first_days = [period[0] + relativedelta(months=i) for i in range(12)]
     p.renewals_by_month = [(m, months.get(m) or Decimal(0)) for m in first_days]
-
-    # Active plans per owner; one active plan per account, so "reviewed on time" plans are
-    # the covered accounts.
-    covered = 0
-    for row in (
-        AccountPlan.objects.filter(on_account, status=PlanStatus.ACTIVE)
-        .values("account__owner_id")
-        .annotate(n=Count("id"), ok=Count("id", filter=Q(next_review_date__gte=today)))
-    ):
-        owner_row = team_row(row["account__owner_id"])
-        owner_row.plans, owner_row.plans_on_time = row["n"], row["ok"]
-        covered += row["ok"]
 
     # Overdue actions by who owns the action and by who owns the account.
     overdue_total = 0
