@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet, Window
 
 from accounts.models import Contract, Meeting
 from accounts.querysets import visible_account_ids
@@ -45,10 +45,6 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
         .not_done()
         .filter(due_date__lte=week_end)
     )
-    counts = actions.aggregate(
-        overdue=Count("id", filter=Q(due_date__lt=today)),
-        week=Count("id", filter=Q(due_date__gte=today)),
-    )
     # The lists show a few fields of each row; loading whole plans and accounts (dozens of
     # columns, several timestamps) would cost more than the queries themselves.
     listed = (
@@ -70,31 +66,34 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
         .only("subject", "kind", "held_at", "account__name")
         .order_by("-held_at", "-id")[:10]
     )
+    overdue_actions, overdue_count = _first_and_count(listed.filter(due_date__lt=today))
+    week_actions, week_count = _first_and_count(listed.filter(due_date__gte=today))
+    renewal_rows, renewal_count = _first_and_count(
+        renewals.select_related("account")
+        .only("number", "title", "annual_value", "currency", "renewal_deadline", "account__name")
+        .order_by("renewal_deadline", "id")
+    )
+    plan_rows, plans_due_count = _first_and_count(
+        plans_due.select_related("account")
+        .only("title", "next_review_date", "account__name")
+        .order_by("next_review_date", "id")
+    )
     return MyDay(
         today=today,
         week_end=week_end,
-        overdue_actions=list(listed.filter(due_date__lt=today)[:SHOWN]),
-        overdue_count=counts["overdue"],
-        week_actions=list(listed.filter(due_date__gte=today)[:SHOWN]),
-        week_count=counts["week"],
-        renewals=list(
-            renewals.select_related("account")
-            .only(
-                "number",
-                "title",
-                "annual_value",
-                "currency",
-                "renewal_deadline",
-                "account__name",
-            )
-            .order_by("renewal_deadline", "id")[:SHOWN]
-        ),
-        renewal_count=renewals.count(),
-        plans_due=list(
-            plans_due.select_related("account")
-            .only("title", "next_review_date", "account__name")
-            .order_by("next_review_date", "id")[:SHOWN]
-        ),
-        plans_due_count=plans_due.count(),
+        overdue_actions=overdue_actions,
+        overdue_count=overdue_count,
+        week_actions=week_actions,
+        week_count=week_count,
+        renewals=renewal_rows,
+        renewal_count=renewal_count,
+        plans_due=plan_rows,
+        plans_due_count=plans_due_count,
         meetings=list(meetings),
     )
+
+
+def _first_and_count(rows: QuerySet, n: int = SHOWN) -> tuple[list, int]:
+    """The first `n` rows and how many there are in all, in one query (COUNT(*) OVER ())."""
+    first = list(rows.annotate(in_all=Window(Count("pk")))[:n])
+    return first, (first[0].in_all if first else 0)

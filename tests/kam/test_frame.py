@@ -112,3 +112,44 @@ def test_my_day_query_count_does_not_grow(client, owner, account, django_assert_
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("home"))
     assert len(many) == len(few)
+
+
+def test_my_day_shows_the_first_items_and_counts_them_all(owner, outsider, account, time_machine):
+    from kam.selectors import SHOWN, my_day
+
+    time_machine.move_to(dt.datetime(2026, 11, 18, 9, 0, tzinfo=dt.UTC))  # a Wednesday
+    today = dt.date(2026, 11, 18)
+    plan = PlanFactory(account=account, next_review_date=dt.date(2026, 11, 20))
+    for i in range(SHOWN + 2):
+        ActionFactory(plan=plan, owner=owner, due_date=today - dt.timedelta(days=i + 1))
+    for day in (18, 19, 22):  # today, this week, Sunday the 22nd closes the week
+        ActionFactory(plan=plan, owner=owner, due_date=dt.date(2026, 11, day))
+    ActionFactory(plan=plan, owner=owner, due_date=dt.date(2026, 11, 23))  # next week
+    ActionFactory(plan=plan, owner=outsider, due_date=today - dt.timedelta(days=1))  # not mine
+    for i in range(SHOWN + 1):
+        ContractFactory(
+            account=account,
+            start_date=dt.date(2026, 1, 1),
+            end_date=today + dt.timedelta(days=30 + i),
+            notice_period_days=30,
+        )
+
+    day = my_day(user=owner, today=today)
+
+    assert (len(day.overdue_actions), day.overdue_count) == (SHOWN, SHOWN + 2)
+    assert day.overdue_actions[0].due_date == today - dt.timedelta(days=SHOWN + 2)
+    assert (len(day.week_actions), day.week_count) == (3, 3)
+    assert (len(day.renewals), day.renewal_count) == (SHOWN, SHOWN + 1)
+    assert (len(day.plans_due), day.plans_due_count) == (1, 1)
+
+
+def test_my_day_counts_nothing_when_there_is_nothing(owner):
+    from kam.selectors import my_day
+
+    day = my_day(user=owner, today=dt.date(2026, 11, 18))
+    assert (day.overdue_count, day.week_count, day.renewal_count, day.plans_due_count) == (
+        0,
+        0,
+        0,
+        0,
+    )
