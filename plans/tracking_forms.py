@@ -11,7 +11,7 @@ from django.core.validators import MaxValueValidator
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from kam.models import User
+from accounts.selectors import account_viewers
 
 from .forms import DATE, FieldsOnlyModelForm
 from .models import KPI, AccountPlan, ActionItem, ActionStatus, CompetitorPosition, Goal
@@ -149,7 +149,9 @@ class ActionForm(FieldsOnlyModelForm):
             "title": {"required": _("Say what will be done.")},
             "owner": {
                 "required": _("Choose who does it."),
-                "invalid_choice": _("Choose an active user."),
+                "invalid_choice": _(
+                    "Choose someone who can open this account: its owner, its team or a manager."
+                ),
             },
             "due_date": {
                 "required": _("Set a due date."),
@@ -159,8 +161,9 @@ class ActionForm(FieldsOnlyModelForm):
 
     def __init__(self, *args, plan: AccountPlan, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by(
-            "last_name", "first_name", "pk"
+        # Whoever does the action must be able to open the account it is for.
+        self.fields["owner"].queryset = account_viewers(
+            account=plan.account, keep=self.instance.owner_id if self.instance.pk else None
         )
         self.fields["owner"].empty_label = None
         self.fields["goal"].queryset = _plan_goals(plan)

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.models import AccountTeamMember
 from plans import tracking_services
 from plans.models import KPI, ActionItem, CompetitorPosition, KPIMeasurement
 from plans.services import kpi_refresh_latest
@@ -811,13 +812,17 @@ def test_the_add_form_starts_with_me_as_owner_and_the_phase_asked_for(client, ob
     assert '<option value="3" selected>' in body
 
 
+NO_ACCESS = "Choose someone who can open this account: its owner, its team or a manager."
+
+
 @pytest.mark.parametrize(
     ("change", "error", "field"),
     [
         ({"title": ""}, "Say what will be done.", "title"),
         ({"due_date": ""}, "Set a due date.", "due_date"),
         ({"due_date": "someday"}, "Enter a valid date.", "due_date"),
-        ({"owner": "inactive"}, "Choose an active user.", "owner"),
+        ({"owner": "inactive"}, NO_ACCESS, "owner"),
+        ({"owner": "outsider"}, NO_ACCESS, "owner"),
         ({"goal": "other-plan"}, "Choose a goal of this plan.", "goal"),
     ],
 )
@@ -834,6 +839,8 @@ def test_bad_action_is_refused_beside_the_field(
     data.update(change)
     if data["owner"] == "inactive":
         data["owner"] = UserFactory(username="gone", is_active=False).pk
+    if data["owner"] == "outsider":  # active, but cannot open this account
+        data["owner"] = UserFactory(username="stranger").pk
     if data.get("goal") == "other-plan":
         data["goal"] = GoalFactory(plan=PlanFactory(account=account, status="draft")).pk
     login(client, owner)
@@ -844,6 +851,38 @@ def test_bad_action_is_refused_beside_the_field(
     _assert_error_beside(body, field, error)
     assert "typed resources" in body
     assert _state(objects["plan"]) == before
+
+
+def test_a_manager_can_be_given_an_action(client, objects, owner):
+    boss = UserFactory(username="boss", role="manager")
+    login(client, owner)
+    response = client.post(
+        reverse("plans:action_create", args=[objects["plan"].pk]),
+        {
+            "phase": "2",
+            "title": "Executive sponsor call",
+            "owner": boss.pk,
+            "due_date": "2026-12-10",
+        },
+        **HTMX,
+    )
+    assert response.status_code == 200
+    assert ActionItem.objects.get(title="Executive sponsor call").owner == boss
+
+
+def test_an_action_keeps_its_owner_after_they_leave_the_team(client, objects, owner, member):
+    action = objects["action"]
+    ActionItem.objects.filter(pk=action.pk).update(owner=member)
+    AccountTeamMember.objects.filter(user=member).delete()
+    login(client, owner)
+    response = client.post(
+        reverse("plans:action_edit", args=[action.pk]),
+        {"phase": "1", "title": "Renamed", "owner": member.pk, "due_date": "2026-12-03"},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    action.refresh_from_db()
+    assert (action.title, action.owner) == ("Renamed", member)
 
 
 def test_editing_an_action_swaps_its_row(client, objects, owner):
