@@ -115,7 +115,12 @@ def account_create(
     )
     account.full_clean()
     account.save()
-    # Priority score and quadrant are computed by the database.
+    # A new account is scored now rather than at the nightly refresh, so it never shows
+    # on the dashboard as "no health score yet".
+    from kam.dashboard import refresh_health
+
+    refresh_health(timezone.localdate(), Account.objects.filter(pk=account.pk))
+    # Priority score, quadrant and health are computed by the database.
     account.refresh_from_db()
     return account
 

@@ -63,6 +63,14 @@ def test_account_create_derives_priority_and_quadrant(owner):
     assert account.quadrant == "grow"
 
 
+def test_a_new_account_is_scored_at_once(owner):
+    account = services.account_create(user=owner, owner=owner, name="新規株式会社")
+    # No KPIs (50%), no open actions (100%), no renewal due (100%), no decision makers
+    # (50%): 40 * 0.5 + 20 + 20 + 20 * 0.5.
+    assert account.health_score == 70
+    assert account.health_computed_at is not None
+
+
 def test_rep_cannot_create_an_account_for_someone_else(owner, outsider):
     with pytest.raises(ValidationError) as exc:
         services.account_create(user=owner, **create_kwargs(outsider))
