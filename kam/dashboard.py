@@ -125,6 +125,7 @@ class Filters:
 
 
 def fiscal_year_of(day: dt.date) -> int:
+    """The fiscal year containing the day, named by the calendar year it starts in."""
     start = settings.FISCAL_YEAR_START_MONTH
     return day.year if day.month >= start else day.year - 1
 

@@ -62,7 +62,7 @@ from plans.models import (
     PlanStatus,
     ReviewCadence,
 )
-from plans.services import fiscal_year_of
+from plans.services import fiscal_year_bounds
 from stakeholders.models import Attitude, BuyingRole, Stakeholder, StakeholderEngagement
 
 SEED = 20260401
@@ -1424,7 +1424,7 @@ class _AccountBuilder:
 
     def _current_plan(self) -> None:
         rnd, today = self.rnd, self.today
-        start, end = fiscal_year_of(day=today, start_month=settings.FISCAL_YEAR_START_MONTH)
+        start, end = fiscal_year_bounds(day=today, start_month=settings.FISCAL_YEAR_START_MONTH)
         cadence = rnd.choice(CADENCES_BY_TIER[self.tier])
         cycle = relativedelta(months=int(cadence))
         window = (today - (today - cycle)).days
@@ -1436,7 +1436,7 @@ class _AccountBuilder:
         top_title = self.top.title
         plan = AccountPlan(
             account=self.account,
-            title=f"FY{start.year} アカウントプラン（{self.company.short_name}）",
+            title=f"{self.company.short_name} アカウントプラン {start.year}年度",
             period_start=start,
             period_end=end,
             status=PlanStatus.ACTIVE,
@@ -1732,14 +1732,14 @@ class _AccountBuilder:
 
     def _archived_plan(self) -> None:
         rnd = self.rnd
-        current_start, _ = fiscal_year_of(
+        current_start, _ = fiscal_year_bounds(
             day=self.today, start_month=settings.FISCAL_YEAR_START_MONTH
         )
         start = current_start - relativedelta(years=1)
         end = current_start - dt.timedelta(days=1)
         plan = AccountPlan(
             account=self.account,
-            title=f"FY{start.year} アカウントプラン（{self.company.short_name}）",
+            title=f"{self.company.short_name} アカウントプラン {start.year}年度",
             period_start=start,
             period_end=end,
             status=PlanStatus.ARCHIVED,

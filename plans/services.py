@@ -137,7 +137,7 @@ GOAL_FIELDS = (
 )
 
 
-def fiscal_year_of(*, day: dt.date, start_month: int) -> tuple[dt.date, dt.date]:
+def fiscal_year_bounds(*, day: dt.date, start_month: int) -> tuple[dt.date, dt.date]:
     """The first and last day of the fiscal year that contains the day."""
     year = day.year if day.month >= start_month else day.year - 1
     start = dt.date(year, start_month, 1)

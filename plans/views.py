@@ -175,7 +175,9 @@ def plan_list(request: HtmxHttpRequest) -> TemplateResponse:
 
 def _default_plan_initial(request: HtmxHttpRequest, account: Account) -> dict:
     today = timezone.localdate()
-    start, end = services.fiscal_year_of(day=today, start_month=settings.FISCAL_YEAR_START_MONTH)
+    start, end = services.fiscal_year_bounds(
+        day=today, start_month=settings.FISCAL_YEAR_START_MONTH
+    )
     return {
         "title": _("%(account)s account plan FY%(year)s")
         % {"account": account.name, "year": start.year},

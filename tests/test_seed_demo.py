@@ -15,7 +15,7 @@ from accounts.models import Account, Contract, ContractStatus, Industry, Quadran
 from kam import demo
 from kam.models import Role, User
 from plans.models import KPI, AccountPlan, ActionItem, ActionStatus, Goal, PlanStatus
-from plans.services import fiscal_year_of, kpi_refresh_latest
+from plans.services import fiscal_year_bounds, kpi_refresh_latest
 from stakeholders.models import Attitude, BuyingRole, Stakeholder
 from tests.factories import AccountFactory
 
@@ -154,7 +154,7 @@ def test_if_empty_seeds_an_empty_database():
 
 def test_each_account_has_one_active_plan_for_the_current_fiscal_year(settings):
     seed()
-    start, end = fiscal_year_of(
+    start, end = fiscal_year_bounds(
         day=timezone.localdate(), start_month=settings.FISCAL_YEAR_START_MONTH
     )
 
@@ -294,7 +294,7 @@ def test_seeds_on_any_day_of_any_fiscal_year(settings, time_machine, start_month
     settings.FISCAL_YEAR_START_MONTH = start_month
     time_machine.move_to(timezone.make_aware(now), tick=False)
     today = timezone.localdate()
-    start, end = fiscal_year_of(day=today, start_month=start_month)
+    start, end = fiscal_year_bounds(day=today, start_month=start_month)
 
     seed()
 

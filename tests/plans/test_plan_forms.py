@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import formats, translation
 
 from plans.models import AccountPlan, CustomerNeed, Goal, PlanReview
-from plans.services import fiscal_year_of
+from plans.services import fiscal_year_bounds
 from tests.factories import GoalFactory, NeedFactory, PlanFactory
 
 pytestmark = pytest.mark.django_db
@@ -230,11 +230,11 @@ def test_new_plan_defaults_to_the_current_fiscal_year(client, account, owner, se
 
 
 def test_fiscal_year_follows_the_start_month():
-    assert fiscal_year_of(day=dt.date(2026, 2, 10), start_month=4) == (
+    assert fiscal_year_bounds(day=dt.date(2026, 2, 10), start_month=4) == (
         dt.date(2025, 4, 1),
         dt.date(2026, 3, 31),
     )
-    assert fiscal_year_of(day=dt.date(2026, 2, 10), start_month=1) == (
+    assert fiscal_year_bounds(day=dt.date(2026, 2, 10), start_month=1) == (
         dt.date(2026, 1, 1),
         dt.date(2026, 12, 31),
     )
