@@ -245,7 +245,7 @@ def seed(n_accounts: int, *, today: dt.date, seed_value: int = 7) -> dict:
         [
             AccountPlan(
                 account=a,
-                title=f"FY{fy_start.year} アカウントプラン",
+                title=f"ベンチ アカウントプラン {fy_start.year}年度",
                 period_start=fy_start,
                 period_end=fy_end,
                 status="active",

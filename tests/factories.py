@@ -97,7 +97,7 @@ class PlanFactory(DjangoModelFactory):
         model = AccountPlan
 
     account = factory.SubFactory(AccountFactory)
-    title = "FY2026 アカウントプラン"
+    title = "アカウントプラン 2026年度"
     period_start = dt.date(2026, 4, 1)
     period_end = dt.date(2027, 3, 31)
     owner = factory.LazyAttribute(lambda p: p.account.owner)
