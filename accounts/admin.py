@@ -48,6 +48,24 @@ class ContractInline(admin.TabularInline):
     extra = 0
 
 
+class ContractValueInline(admin.TabularInline):
+    """Read only: the values are kept by triggers on the contract table. Shown inline on the
+    account rather than registered on their own, so deleting an account (which removes its
+    roll-up rows with it) needs no permission on them."""
+
+    model = AccountContractValue
+    fields = ("currency", "live_value")
+    readonly_fields = ("currency", "live_value")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class StakeholderInline(admin.TabularInline):
     model = Stakeholder
     fields = ("name", "name_kana", "title", "department", "buying_role", "influence", "attitude")
@@ -123,7 +141,7 @@ class AccountAdmin(SpreadsheetAdmin):
         ),
         (_("Record"), {"classes": ("collapse",), "fields": (("created_at", "updated_at"),)}),
     )
-    inlines = (TeamMemberInline, ContractInline, StakeholderInline)
+    inlines = (TeamMemberInline, ContractInline, ContractValueInline, StakeholderInline)
     # Customers' sites are served over https; a bare domain typed in should not become http.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
@@ -141,26 +159,6 @@ class AccountTeamMemberAdmin(admin.ModelAdmin):
     )
     list_select_related = ("account", "user")
     autocomplete_fields = ("account", "user")
-
-
-@admin.register(AccountContractValue)
-class AccountContractValueAdmin(admin.ModelAdmin):
-    """View only: the values are kept by triggers on the contract table."""
-
-    list_display = ("account", "currency", "live_value")
-    list_filter = ("currency",)
-    search_fields = ("account__name", "account__name_kana")
-    list_select_related = ("account",)
-    ordering = ("-live_value",)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Contract)

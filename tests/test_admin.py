@@ -116,7 +116,6 @@ MAKERS: dict[type[Model], Callable[[], Model]] = {
     Account: _account_with_children,
     AccountTeamMember: TeamMemberFactory,
     Contract: ContractFactory,
-    AccountContractValue: lambda: ContractFactory().account.contract_values.get(),
     Opportunity: OpportunityFactory,
     Meeting: MeetingFactory,
     Stakeholder: StakeholderFactory,
@@ -133,8 +132,8 @@ MAKERS: dict[type[Model], Callable[[], Model]] = {
     PlanReview: ReviewFactory,
 }
 
-# Kept by the database, shown in admin to read only.
-READ_ONLY = {AccountContractValue}
+# Kept by the database and shown read-only inside another model's page, not on their own.
+INLINE_ONLY = {AccountContractValue}
 REGISTERED = sorted(
     (model for model in admin.site._registry if model._meta.app_label in PROJECT_APPS),
     key=lambda model: model._meta.label,
@@ -170,8 +169,8 @@ def test_every_project_model_has_an_admin():
         for model in apps.get_models()
         if model._meta.app_label in PROJECT_APPS and not model.__name__.startswith("Historical")
     }
-    assert project_models - set(admin.site._registry) == set()
-    assert set(MAKERS) == project_models
+    assert project_models - set(admin.site._registry) == INLINE_ONLY
+    assert set(MAKERS) == project_models - INLINE_ONLY
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -184,21 +183,25 @@ def test_changelist_answers(admin_client_in, model, language):
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda m: m._meta.label)
 def test_add_page_answers(admin_client_in, model, language):
-    response = admin_client_in(language).get(_url(model, "add"))
-    if model in READ_ONLY:
-        assert response.status_code == 403
-        return
-    _assert_page(response, language)
+    _assert_page(admin_client_in(language).get(_url(model, "add")), language)
 
 
-def test_rollups_are_view_only(admin_client_in):
-    obj = MAKERS[AccountContractValue]()
+def test_the_account_page_shows_its_contract_value_read_only(admin_client_in):
+    contract = ContractFactory(annual_value=Decimal("12000000"))
+    body = admin_client_in("en").get(_url(Account, "change", contract.account.pk)).content
+    body = body.decode()
+    assert 'id="contract_values-group"' in body
+    assert 'name="contract_values-0-live_value"' not in body  # shown, not editable
+
+
+def test_deleting_an_account_with_contracts_in_admin_removes_its_rollup(admin_client_in):
+    contract = ContractFactory()
+    account = contract.account
     client = admin_client_in("en")
-    response = client.post(_url(AccountContractValue, "change", obj.pk), {"live_value": "1"})
-    assert response.status_code == 403
-    assert client.get(_url(AccountContractValue, "delete", obj.pk)).status_code == 403
-    obj.refresh_from_db()
-    assert obj.live_value == Decimal("12000000")
+    response = client.post(_url(Account, "delete", account.pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Account.objects.filter(pk=account.pk).exists()
+    assert not AccountContractValue.objects.filter(account_id=account.pk).exists()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
