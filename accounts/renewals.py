@@ -73,6 +73,9 @@ def pipeline_summary(
     currency = settings.DEFAULT_CURRENCY
     first = today.replace(day=1)
     after = first + relativedelta(months=months)
+    # Deadlines are folded onto one day past the last month shown; that day must also be
+    # past the last bucket edge (90 days), or a short window would move them into it.
+    fold_to = max(after, today + dt.timedelta(days=91))
     days = (
         contracts.annotate(
             day=Least(
@@ -81,7 +84,7 @@ def pipeline_summary(
                     Value(first - dt.timedelta(days=1)),
                     output_field=DateField(),
                 ),
-                Value(after),
+                Value(fold_to),
                 output_field=DateField(),
             )
         )

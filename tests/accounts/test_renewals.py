@@ -317,3 +317,20 @@ def test_summary_buckets_and_months_at_their_edges(manager, today):
     assert by_month[dt.date(2027, 2, 1)] == c[90] + c[91]
     assert by_month[dt.date(2027, 9, 1)] == c[300]
     assert sum(by_month.values()) == sum(c[d] for d in (-20, -1, 0, 30, 31, 60, 61, 90, 91, 300))
+
+
+def test_a_short_month_window_does_not_pull_far_deadlines_into_a_bucket(manager, today):
+    from accounts import renewals
+
+    ContractFactory(
+        account=AccountFactory(),
+        start_date=dt.date(2026, 1, 1),
+        end_date=today + dt.timedelta(days=100 + 30),
+        notice_period_days=30,
+    )
+    buckets, months = renewals.pipeline_summary(
+        renewals.pipeline_contracts(user=manager), today, months=3
+    )
+    assert {b.key: b.count for b in buckets}["later"] == 1
+    assert {b.key: b.count for b in buckets}["90"] == 0
+    assert len(months) == 3
