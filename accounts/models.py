@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
@@ -398,6 +399,23 @@ class Contract(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.successor_id and self.account_id and self.successor.account_id != self.account_id:
+            errors["successor"] = _("Choose a contract of the same account.")
+        if (
+            self.pk
+            and self.account_id
+            and Contract.objects.filter(successor=self).exclude(account_id=self.account_id).exists()
+        ):
+            errors["account"] = _(
+                "This contract renews a contract of its current account: it cannot move to "
+                "another account."
+            )
+        if errors:
+            raise ValidationError(errors)
 
 
 class AccountContractValue(models.Model):

@@ -105,6 +105,22 @@ class AccountPlan(TimeStampedModel):
     def __str__(self) -> str:
         return self.title
 
+    def clean(self) -> None:
+        super().clean()
+        if (
+            self.pk
+            and self.account_id
+            and self.engagements.exclude(stakeholder__account_id=self.account_id).exists()
+        ):
+            raise ValidationError(
+                {
+                    "account": _(
+                        "This plan's stakeholder engagements are at its current account: "
+                        "it cannot move to another account."
+                    )
+                }
+            )
+
 
 class NeedKind(models.TextChoices):
     PROBLEM = "problem", _("Problem")
@@ -320,6 +336,15 @@ class Goal(TimeStampedModel):
             errors["target"] = _("The target must differ from the baseline.")
         if self.need_id and self.plan_id and self.need.plan_id != self.plan_id:
             errors["need"] = _("Choose a need of this plan.")
+        if self.pk and self.plan_id:
+            linked_elsewhere = self.kpis.exclude(plan_id=self.plan_id).exists() or (
+                self.actions.exclude(plan_id=self.plan_id).exists()
+            )
+            if linked_elsewhere:
+                errors["plan"] = _(
+                    "KPIs or action items of its plan are linked to this goal: unlink them "
+                    "before moving it to another plan."
+                )
         if errors:
             raise ValidationError(errors)
 

@@ -132,6 +132,19 @@ class Stakeholder(TimeStampedModel):
 
     def clean(self) -> None:
         super().clean()
+        if self.pk and self.account_id:
+            # Moving to another customer: the people below and the engagements stay behind.
+            reports_elsewhere = self.direct_reports.exclude(account_id=self.account_id)
+            engaged_elsewhere = self.engagements.exclude(plan__account_id=self.account_id)
+            if reports_elsewhere.exists() or engaged_elsewhere.exists():
+                raise ValidationError(
+                    {
+                        "account": _(
+                            "This person's reports or plan engagements are at the current "
+                            "customer: move or remove those first."
+                        )
+                    }
+                )
         if self.reports_to_id is None:
             return
         if self.reports_to.account_id != self.account_id:
