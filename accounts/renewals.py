@@ -31,15 +31,26 @@ class Bucket:
     value: Decimal
 
 
-def bucket_filter(key: str, today: dt.date) -> Q:
+def bucket_bounds(today: dt.date) -> dict[str, tuple[dt.date | None, dt.date | None]]:
+    """First and last renewal deadline of each bucket (None: open-ended), both inclusive."""
     d = dt.timedelta
     return {
-        "overdue": Q(renewal_deadline__lt=today),
-        "30": Q(renewal_deadline__gte=today, renewal_deadline__lte=today + d(days=30)),
-        "60": Q(renewal_deadline__gt=today + d(days=30), renewal_deadline__lte=today + d(days=60)),
-        "90": Q(renewal_deadline__gt=today + d(days=60), renewal_deadline__lte=today + d(days=90)),
-        "later": Q(renewal_deadline__gt=today + d(days=90)),
-    }.get(key, Q())
+        "overdue": (None, today - d(days=1)),
+        "30": (today, today + d(days=30)),
+        "60": (today + d(days=31), today + d(days=60)),
+        "90": (today + d(days=61), today + d(days=90)),
+        "later": (today + d(days=91), None),
+    }
+
+
+def bucket_filter(key: str, today: dt.date) -> Q:
+    low, high = bucket_bounds(today).get(key, (None, None))
+    q = Q()
+    if low is not None:
+        q &= Q(renewal_deadline__gte=low)
+    if high is not None:
+        q &= Q(renewal_deadline__lte=high)
+    return q
 
 
 BUCKET_LABELS = {
@@ -73,9 +84,10 @@ def pipeline_summary(
     currency = settings.DEFAULT_CURRENCY
     first = today.replace(day=1)
     after = first + relativedelta(months=months)
+    bounds = bucket_bounds(today)
     # Deadlines are folded onto one day past the last month shown; that day must also be
-    # past the last bucket edge (90 days), or a short window would move them into it.
-    fold_to = max(after, today + dt.timedelta(days=91))
+    # in the last, open-ended bucket, or a short window would move them into another.
+    fold_to = max(after, bounds["later"][0])
     days = (
         contracts.annotate(
             day=Least(
@@ -93,16 +105,12 @@ def pipeline_summary(
         .order_by()
         .values_list("day", "n", "v")
     )
-    d = dt.timedelta
-    edges = [("overdue", None, today - d(days=1)), ("30", today, today + d(days=30))]
-    edges += [("60", today + d(days=31), today + d(days=60))]
-    edges += [("90", today + d(days=61), today + d(days=90)), ("later", today + d(days=91), None)]
     counts = dict.fromkeys(BUCKET_LABELS, 0)
     values = {key: Decimal(0) for key in BUCKET_LABELS}
     by_month: dict[dt.date, Decimal] = {}
     for day, n, v in days:
         day = _as_date(day)
-        for key, low, high in edges:
+        for key, (low, high) in bounds.items():
             if (low is None or day >= low) and (high is None or day <= high):
                 counts[key] += n
                 values[key] += v or Decimal(0)
