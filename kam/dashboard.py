@@ -31,6 +31,8 @@ from django.db.models.functions import Least, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import (
+    ATTRACTIVENESS,
+    POSITION,
     Account,
     AccountContractValue,
     AccountStatus,
@@ -519,12 +521,7 @@ def portfolio_figures(user: User, filters: Filters, today: dt.date) -> Portfolio
     # Grouped by the two axes (at most 13 x 9 cells), not by the five scores behind them.
     p.matrix = [
         (row["attractiveness"], row["position"], row["n"], row["quadrant"])
-        for row in accounts.annotate(
-            attractiveness=F("score_revenue_size")
-            + F("score_industry_position")
-            + F("score_growth_rate"),
-            position=F("score_fit") + F("score_relationship"),
-        )
+        for row in accounts.annotate(attractiveness=ATTRACTIVENESS, position=POSITION)
         .values("attractiveness", "position", "quadrant")
         .annotate(n=Count("pk"))
         .order_by("attractiveness", "position")
