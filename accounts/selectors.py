@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from kam.dashboard import HEALTH_WEIGHTS, RENEWAL_RISK_DAYS, health_from, health_inputs
-from kam.models import Role, User
+from kam.models import User
 from plans.models import AccountPlan, PlanStatus
 from stakeholders.models import Stakeholder
 
@@ -177,24 +177,6 @@ def account_people(*, account: Account) -> QuerySet[User]:
         .filter(Q(pk=account.owner_id) | Q(account_memberships__account=account))
         .distinct()
         .order_by("name_kana", "last_name", "first_name")
-    )
-
-
-def account_viewers(*, account: Account, keep: int | None = None) -> QuerySet[User]:
-    """Active people who can open the account: its owner, its team, managers and admins.
-
-    `keep` is someone already chosen (an action's owner who has since left the team), kept
-    so that editing the record does not force a change of owner.
-    """
-    can_see = (
-        Q(pk=account.owner_id)
-        | Q(account_memberships__account=account)
-        | Q(role__in=[Role.MANAGER, Role.ADMIN])
-        | Q(is_superuser=True)
-    )
-    ids = User.objects.filter(can_see, is_active=True).values("pk")
-    return User.objects.filter(Q(pk__in=ids) | Q(pk=keep)).order_by(
-        "name_kana", "last_name", "first_name", "pk"
     )
 
 

@@ -69,14 +69,21 @@ def plan_goals(*, plan: AccountPlan) -> list[Goal]:
     return list(plan.goals.select_related("need").order_by("due_date", "id"))
 
 
-def user_choices_for_account(*, account_id: int) -> QuerySet[User]:
-    """Who may own a plan of the account: its owner, its team, and managers."""
+def user_choices_for_account(*, account_id: int, keep: int | None = None) -> QuerySet[User]:
+    """Who may own a plan or an action of the account: its owner, its team, and managers.
+
+    `keep` is someone already chosen (an action's owner who has since left the team), kept
+    so that editing the record does not force a change of owner.
+    """
     return (
-        User.objects.filter(is_active=True)
-        .filter(
-            Q(pk__in=_account_owner(account_id))
-            | Q(account_memberships__account_id=account_id)
-            | Q(role__in=["manager", "admin"])
+        User.objects.filter(
+            Q(
+                Q(pk__in=_account_owner(account_id))
+                | Q(account_memberships__account_id=account_id)
+                | Q(role__in=["manager", "admin"]),
+                is_active=True,
+            )
+            | Q(pk=keep)
         )
         .distinct()
         .order_by("last_name", "first_name", "pk")

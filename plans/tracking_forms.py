@@ -11,10 +11,9 @@ from django.core.validators import MaxValueValidator
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from accounts.selectors import account_viewers
-
 from .forms import DATE, FieldsOnlyModelForm
 from .models import KPI, AccountPlan, ActionItem, ActionStatus, CompetitorPosition, Goal
+from .selectors import user_choices_for_account
 
 NUMBER_ERRORS = {
     "invalid": _("Enter a number, e.g. 120 or 95.5."),
@@ -162,8 +161,8 @@ class ActionForm(FieldsOnlyModelForm):
     def __init__(self, *args, plan: AccountPlan, **kwargs):
         super().__init__(*args, **kwargs)
         # Whoever does the action must be able to open the account it is for.
-        self.fields["owner"].queryset = account_viewers(
-            account=plan.account, keep=self.instance.owner_id if self.instance.pk else None
+        self.fields["owner"].queryset = user_choices_for_account(
+            account_id=plan.account_id, keep=self.instance.owner_id if self.instance.pk else None
         )
         self.fields["owner"].empty_label = None
         self.fields["goal"].queryset = _plan_goals(plan)
