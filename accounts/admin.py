@@ -7,6 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from stakeholders.models import Stakeholder
 
 from .models import (
+    ACCOUNT_COMPUTED_FIELDS,
     Account,
     AccountContractValue,
     AccountTeamMember,
@@ -92,18 +93,7 @@ class AccountAdmin(SpreadsheetAdmin):
     list_select_related = ("owner",)
     autocomplete_fields = ("owner",)
     ordering = ("name_kana", "name")
-    readonly_fields = (
-        "priority_score",
-        "quadrant",
-        "health_score",
-        "health_kpi",
-        "health_actions",
-        "health_renewal",
-        "health_sentiment",
-        "health_computed_at",
-        "created_at",
-        "updated_at",
-    )
+    readonly_fields = (*ACCOUNT_COMPUTED_FIELDS, "created_at", "updated_at")
     fieldsets = (
         (
             None,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+
+from kam.core.forms import DATE, DATETIME_LOCAL, FieldsOnlyModelForm
 
 from .models import (
     Account,
@@ -20,8 +21,6 @@ from .models import (
     currency_validator,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 SCORE_FIELDS = (
     "score_revenue_size",
     "score_industry_position",
@@ -36,40 +35,6 @@ SCORE_CHOICES = [
     (4, _("4 – high")),
     (5, _("5 – very high")),
 ]
-
-
-class FieldsOnlyModelForm(forms.ModelForm):
-    """A model form that leaves whole-object validation to the service.
-
-    The service calls full_clean() before saving, and its errors are put back on the form
-    with attach_errors(); validating here too would show each message twice.
-    """
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        # Range checks of the model run here too, so that every error shows at the first try
-        # rather than only once the rest of the form is valid.
-        for name, field in self.fields.items():
-            try:
-                model_field = self._meta.model._meta.get_field(name)
-            except FieldDoesNotExist:
-                continue
-            field.validators.extend(
-                v
-                for v in getattr(model_field, "validators", [])
-                if isinstance(v, MinValueValidator | MaxValueValidator)
-                and v not in field.validators
-            )
-
-    def _post_clean(self) -> None:
-        pass
-
-    def attach_errors(self, exc: ValidationError) -> None:
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.error_dict.items():
-                self.add_error(name if name in self.fields else None, errors)
-        else:
-            self.add_error(None, exc.error_list)
 
 
 def _currency_code(value: str) -> str:
@@ -186,6 +151,8 @@ class TeamMemberForm(forms.Form):
 
 
 class ContractForm(FieldsOnlyModelForm):
+    wide_fields = ("sla_terms",)
+
     class Meta:
         model = Contract
         fields = [
@@ -234,6 +201,8 @@ class ContractForm(FieldsOnlyModelForm):
 
 
 class OpportunityForm(FieldsOnlyModelForm):
+    wide_fields = ("notes",)
+
     class Meta:
         model = Opportunity
         fields = [
@@ -267,10 +236,19 @@ class OpportunityForm(FieldsOnlyModelForm):
 
 
 class OpportunityStageForm(forms.Form):
-    stage = forms.ChoiceField(label=_("Stage"), choices=OpportunityStage.choices)
+    stage = forms.ChoiceField(
+        label=_("Stage"),
+        choices=OpportunityStage.choices,
+        error_messages={
+            "required": _("Choose one of the stages in the list."),
+            "invalid_choice": _("Choose one of the stages in the list."),
+        },
+    )
 
 
 class MeetingForm(FieldsOnlyModelForm):
+    wide_fields = ("notes", "next_steps")
+
     held_at = forms.DateTimeField(
         label=_("Date and time"),
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],

@@ -9,17 +9,22 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from kam.db import DateMinusDays
-from kam.models import TimeStampedModel
+from kam.core.db import DateMinusDays, in_range, not_blank, valid_choice
+from kam.core.models import TimeStampedModel
 
 from .querysets import AccountChildQuerySet, AccountQuerySet, ContractQuerySet
 
-currency_validator = RegexValidator(r"^[A-Z]{3}$", _("Enter a three-letter ISO 4217 code."))
+ISO_CURRENCY = r"^[A-Z]{3}$"
+currency_validator = RegexValidator(ISO_CURRENCY, _("Enter a three-letter ISO 4217 code."))
 score_validators = [MinValueValidator(1), MaxValueValidator(5)]
 
 
 def default_currency() -> str:
     return settings.DEFAULT_CURRENCY
+
+
+def iso_currency(field: str, *, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=Q(**{f"{field}__regex": ISO_CURRENCY}), name=name)
 
 
 class Industry(models.TextChoices):
@@ -72,6 +77,18 @@ ATTRACTIVENESS = F("score_revenue_size") + F("score_industry_position") + F("sco
 POSITION = F("score_fit") + F("score_relationship")
 ATTRACTIVE_FROM = 9
 STRONG_FROM = 6
+
+# Derived, by the database or by refresh_health: never typed in, and no history of their own.
+ACCOUNT_COMPUTED_FIELDS = (
+    "priority_score",
+    "quadrant",
+    "health_score",
+    "health_kpi",
+    "health_actions",
+    "health_renewal",
+    "health_sentiment",
+    "health_computed_at",
+)
 
 
 class Account(TimeStampedModel):
@@ -171,18 +188,7 @@ class Account(TimeStampedModel):
     )
     health_computed_at = models.DateTimeField(_("health computed at"), null=True, editable=False)
 
-    history = HistoricalRecords(
-        excluded_fields=[
-            "priority_score",
-            "quadrant",
-            "health_score",
-            "health_kpi",
-            "health_actions",
-            "health_renewal",
-            "health_sentiment",
-            "health_computed_at",
-        ]
-    )
+    history = HistoricalRecords(excluded_fields=list(ACCOUNT_COMPUTED_FIELDS))
     objects = AccountQuerySet.as_manager()
 
     class Meta:
@@ -191,9 +197,7 @@ class Account(TimeStampedModel):
         ordering = ["name_kana", "name"]
         constraints = [
             *(
-                models.CheckConstraint(
-                    condition=Q(**{f"{f}__gte": 1, f"{f}__lte": 5}), name=f"account_{f}_1_5"
-                )
+                in_range(f, 1, 5, name=f"account_{f}_1_5")
                 for f in (
                     "score_revenue_size",
                     "score_industry_position",
@@ -202,19 +206,14 @@ class Account(TimeStampedModel):
                     "score_relationship",
                 )
             ),
-            models.CheckConstraint(condition=Q(tier__in=Tier.values), name="account_tier_valid"),
-            models.CheckConstraint(
-                condition=Q(status__in=AccountStatus.values), name="account_status_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(revenue_currency__regex=r"^[A-Z]{3}$"),
-                name="account_revenue_currency_iso",
-            ),
+            valid_choice("tier", Tier, name="account_tier_valid"),
+            valid_choice("status", AccountStatus, name="account_status_valid"),
+            iso_currency("revenue_currency", name="account_revenue_currency_iso"),
             models.CheckConstraint(
                 condition=Q(annual_revenue__isnull=True) | Q(annual_revenue__gte=0),
                 name="account_revenue_not_negative",
             ),
-            models.CheckConstraint(condition=~Q(name=""), name="account_name_not_blank"),
+            not_blank("name", name="account_name_not_blank"),
             models.CheckConstraint(
                 condition=Q(health_score__isnull=True) | Q(health_score__lte=100),
                 name="account_health_0_100",
@@ -282,7 +281,7 @@ class AccountTeamMember(TimeStampedModel):
                 name="team_member_once",
                 violation_error_message=_("This person is already on the account team."),
             ),
-            models.CheckConstraint(condition=Q(role__in=TeamRole.values), name="team_role_valid"),
+            valid_choice("role", TeamRole, name="team_role_valid"),
         ]
         indexes = [
             # Row-level access: "accounts I am on the team of".
@@ -300,6 +299,12 @@ class ContractStatus(models.TextChoices):
     RENEWED = "renewed", _("Renewed")
     EXPIRED = "expired", _("Expired")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+# Waiting for a renewal decision: what the pipeline, reminders and risk figures look at.
+OPEN_CONTRACT = [ContractStatus.DRAFT, ContractStatus.ACTIVE, ContractStatus.IN_RENEWAL]
+# In force: what contract value counts.
+LIVE_CONTRACT = [ContractStatus.ACTIVE, ContractStatus.IN_RENEWAL]
 
 
 class Contract(TimeStampedModel):
@@ -369,12 +374,8 @@ class Contract(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(notice_period_days__lte=730), name="contract_notice_at_most_2y"
             ),
-            models.CheckConstraint(
-                condition=Q(currency__regex=r"^[A-Z]{3}$"), name="contract_currency_iso"
-            ),
-            models.CheckConstraint(
-                condition=Q(status__in=ContractStatus.values), name="contract_status_valid"
-            ),
+            iso_currency("currency", name="contract_currency_iso"),
+            valid_choice("status", ContractStatus, name="contract_status_valid"),
             models.CheckConstraint(
                 condition=~Q(successor=F("id")), name="contract_not_own_successor"
             ),
@@ -504,15 +505,9 @@ class Opportunity(TimeStampedModel):
         ordering = ["expected_close_date"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="opportunity_amount_positive"),
-            models.CheckConstraint(
-                condition=Q(kind__in=OpportunityKind.values), name="opportunity_kind_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(stage__in=OpportunityStage.values), name="opportunity_stage_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(currency__regex=r"^[A-Z]{3}$"), name="opportunity_currency_iso"
-            ),
+            valid_choice("kind", OpportunityKind, name="opportunity_kind_valid"),
+            valid_choice("stage", OpportunityStage, name="opportunity_stage_valid"),
+            iso_currency("currency", name="opportunity_currency_iso"),
         ]
         indexes = [
             models.Index(fields=["account", "stage"], name="opportunity_account_stage"),
@@ -574,10 +569,8 @@ class Meeting(TimeStampedModel):
         verbose_name_plural = _("meeting log")
         ordering = ["-held_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=MeetingKind.values), name="meeting_kind_valid"
-            ),
-            models.CheckConstraint(condition=~Q(subject=""), name="meeting_subject_not_blank"),
+            valid_choice("kind", MeetingKind, name="meeting_kind_valid"),
+            not_blank("subject", name="meeting_subject_not_blank"),
         ]
         indexes = [
             models.Index(fields=["account", "-held_at"], name="meeting_account_recent"),

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 from django.db import models
 
 if TYPE_CHECKING:
-    from kam.models import User
+    from kam.core.models import User
 
 
 def visible_account_ids(user: User) -> models.QuerySet:
@@ -43,4 +43,6 @@ class AccountChildQuerySet(models.QuerySet):
 class ContractQuerySet(AccountChildQuerySet):
     def open(self) -> ContractQuerySet:
         """Contracts still waiting for a renewal decision."""
-        return self.filter(status__in=["draft", "active", "in_renewal"])
+        from accounts.models import OPEN_CONTRACT
+
+        return self.filter(status__in=OPEN_CONTRACT)

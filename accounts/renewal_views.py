@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -14,10 +15,12 @@ from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kam.charts import Bar, bar_chart_svg
-from kam.http import HtmxHttpRequest, render_page
-from kam.models import User
-from kam.templatetags.kam import compact_money, money
+from kam.core.charts import Bar, bar_chart_svg
+from kam.core.edit import edit_flow
+from kam.core.forms import error_text
+from kam.core.http import HtmxHttpRequest, render_page
+from kam.core.models import User
+from kam.core.templatetags.kam import compact_money, money
 
 from . import renewals
 from .models import Account, Contract, Tier
@@ -112,11 +115,8 @@ def pipeline(request: HtmxHttpRequest) -> TemplateResponse:
     return render_page(request, "renewals/pipeline.html", context, partial="table")
 
 
-def _contract(request: HtmxHttpRequest, pk: int) -> Contract:
-    return get_object_or_404(
-        Contract.objects.visible_to(request.user).select_related("account", "account__owner"),
-        pk=pk,
-    )
+def _contracts() -> QuerySet[Contract]:
+    return Contract.objects.select_related("account", "account__owner")
 
 
 def _row(request: HtmxHttpRequest, contract: Contract, **extra) -> TemplateResponse:
@@ -130,54 +130,63 @@ def _row(request: HtmxHttpRequest, contract: Contract, **extra) -> TemplateRespo
     )
 
 
+def _pipeline_url(contract: Contract) -> str:
+    return reverse("renewals:pipeline") + f"#contract-row-{contract.pk}"
+
+
 @require_POST
 @login_required
-def start_renewal(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
-    contract = _contract(request, pk)
-    error = ""
-    try:
-        renewals.contract_start_renewal(contract=contract, user=request.user)
-    except ValidationError as exc:
-        error = " ".join(exc.messages)
-    return _row(request, contract, error=error)
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def renew(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
-    contract = _contract(request, pk)
-    if request.method == "GET":
-        form = RenewForm(initial=RenewForm.initial_for(contract))
-    else:
-        form = RenewForm(request.POST)
-        if form.is_valid():
-            try:
-                successor = renewals.contract_renew(
-                    contract=contract, user=request.user, **form.cleaned_data
-                )
-            except ValidationError as exc:
-                _attach(form, exc)
-            else:
-                return _row(request, contract, successor=successor)
-    return TemplateResponse(
-        request, "renewals/_renew_form.html", {"contract": contract, "form": form}
+def start_renewal(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return edit_flow(
+        request,
+        queryset=_contracts(),
+        pk=pk,
+        save=lambda contract, form: renewals.contract_start_renewal(
+            contract=contract, user=request.user
+        ),
+        redirect=lambda contract, started: _pipeline_url(contract),
+        saved=lambda contract, *rest: _row(request, contract),
+        show=lambda contract, form: _row(request, contract, error=error_text(form)),
     )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def close(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
-    contract = _contract(request, pk)
-    form = CloseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            renewals.contract_close(contract=contract, user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _attach(form, exc)
-        else:
-            return _row(request, contract)
-    return TemplateResponse(
-        request, "renewals/_close_form.html", {"contract": contract, "form": form}
+def renew(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return edit_flow(
+        request,
+        queryset=_contracts(),
+        pk=pk,
+        form=lambda contract, data: RenewForm(
+            data, initial=None if data else RenewForm.initial_for(contract)
+        ),
+        save=lambda contract, form: renewals.contract_renew(
+            contract=contract, user=request.user, **form.cleaned_data
+        ),
+        redirect=lambda contract, successor: _pipeline_url(contract),
+        saved=lambda contract, successor, notice: _row(request, contract, successor=successor),
+        show=lambda contract, form: TemplateResponse(
+            request, "renewals/_renew_form.html", {"contract": contract, "form": form}
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def close(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return edit_flow(
+        request,
+        queryset=_contracts(),
+        pk=pk,
+        form=lambda contract, data: CloseForm(data),
+        save=lambda contract, form: renewals.contract_close(
+            contract=contract, user=request.user, **form.cleaned_data
+        ),
+        redirect=lambda contract, closed: _pipeline_url(contract),
+        saved=lambda contract, *rest: _row(request, contract),
+        show=lambda contract, form: TemplateResponse(
+            request, "renewals/_close_form.html", {"contract": contract, "form": form}
+        ),
     )
 
 
@@ -185,12 +194,4 @@ def close(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
 @login_required
 def row(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
     """The row as it is: what "Cancel" on an open form swaps back in."""
-    return _row(request, _contract(request, pk))
-
-
-def _attach(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+    return _row(request, get_object_or_404(_contracts().visible_to(request.user), pk=pk))

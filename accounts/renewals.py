@@ -15,7 +15,7 @@ from django.db.models.functions import Greatest, Least
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kam.models import User
+from kam.core.models import User
 
 from .models import Contract, ContractStatus
 

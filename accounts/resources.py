@@ -14,7 +14,7 @@ from import_export.fields import Field
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.widgets import ForeignKeyWidget
 
-from kam.models import User
+from kam.core.models import User
 
 from .models import Account, Contract
 
@@ -78,6 +78,13 @@ class AllOrNothingResource(resources.ModelResource):
     import-export rolls back on errors, but by default keeps the good rows of a file whose
     other rows failed validation; half an import is worse than none to fix by hand.
     """
+
+    class Meta:
+        # Inherited by the resources built on this one: each row is validated as a form would be,
+        # the file is one transaction, and rows that would not change are not written.
+        clean_model_instances = True
+        use_transactions = True
+        skip_unchanged = True
 
     def get_instance(self, instance_loader, row):
         try:
@@ -146,9 +153,6 @@ class AccountResource(AllOrNothingResource):
         export_order = fields
         # Company names are how people know their customers; a re-import updates them.
         import_id_fields = ("name",)
-        clean_model_instances = True
-        use_transactions = True
-        skip_unchanged = True
 
     def get_queryset(self):
         return super().get_queryset().select_related("owner")
@@ -182,9 +186,6 @@ class ContractResource(AllOrNothingResource):
         )
         export_order = fields
         import_id_fields = ("number",)
-        clean_model_instances = True
-        use_transactions = True
-        skip_unchanged = True
 
     def get_queryset(self):
         return super().get_queryset().select_related("account")

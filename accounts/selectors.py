@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.db.models import (
     Case,
@@ -17,20 +16,18 @@ from django.db.models import (
     When,
     prefetch_related_objects,
 )
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
-from kam.dashboard import HEALTH_WEIGHTS, RENEWAL_RISK_DAYS, health_from, health_inputs
-from kam.models import User
+from kam.core.models import User
 from plans.models import AccountPlan, PlanStatus
 from stakeholders.models import Stakeholder
 
 from .models import (
+    OPEN_CONTRACT,
     Account,
     AccountStatus,
     AccountTeamMember,
     Contract,
-    ContractStatus,
     Industry,
     Meeting,
     Opportunity,
@@ -38,7 +35,6 @@ from .models import (
     Tier,
 )
 
-OPEN_CONTRACT = [ContractStatus.DRAFT, ContractStatus.ACTIVE, ContractStatus.IN_RENEWAL]
 RENEWAL_WARNING_DAYS = 30
 
 
@@ -254,111 +250,3 @@ def account_meetings(*, account: Account) -> QuerySet[Meeting]:
         )
         .order_by("-held_at", "-pk")
     )
-
-
-# Health: the same definition as the portfolio dashboard (kam.dashboard.health_scores and
-# docs/metrics.md), computed for one account with the counts behind each part, so that the
-# account page can show how the score was reached.
-
-
-@dataclass
-class HealthPart:
-    key: str
-    label: str
-    weight: float
-    value: float  # 0..1
-    detail: str
-
-    @property
-    def points(self) -> int:
-        return round(100 * self.weight * self.value)
-
-    @property
-    def max_points(self) -> int:
-        return round(100 * self.weight)
-
-
-@dataclass
-class AccountHealth:
-    score: int
-    parts: list[HealthPart]
-
-    @property
-    def band(self) -> str:
-        if self.score >= 70:
-            return "ok"
-        if self.score >= 40:
-            return "warn"
-        return "bad"
-
-
-def account_health(account: Account, today: dt.date) -> AccountHealth:
-    """Health 0-100 from four weighted parts, in four aggregate queries.
-
-    - KPI attainment: average attainment of the measured KPIs of live plans (active or under
-      review), each capped at 100%; 50% when there is none.
-    - Actions on time: share of the open action items of live plans that are not overdue;
-      full marks when nothing is open.
-    - Renewal: 0 when an open contract's renewal deadline passed without a decision, 50% when
-      one falls within the next 30 days and its renewal has not started, otherwise full marks.
-    - Decision makers' attitude: the average attitude (-2..+2) of the decision makers and
-      economic buyers still at the customer, mapped to 0..100%; 50% when there is none.
-    """
-    inputs = health_inputs(Account.objects.filter(pk=account.pk), today, [account.pk])[account.pk]
-    health = health_from(inputs)
-    kpi = {"avg": inputs.kpi_avg, "n": inputs.kpi_n}
-    actions = {"open": inputs.open_actions, "overdue": inputs.overdue_actions}
-    renewals = {"passed": inputs.renewals_passed, "near": inputs.renewals_near}
-    deciders = {"avg": inputs.decider_avg, "n": inputs.decider_n}
-
-    k, a, r, s_ = health.kpi, health.actions, health.renewal, health.sentiment
-    if kpi["avg"] is None:
-        k_detail = _("No measured KPI on a live plan: counted as 50%.")
-    else:
-        k_detail = ngettext(
-            "Average of %(n)d measured KPI, each capped at 100%%.",
-            "Average of %(n)d measured KPIs, each capped at 100%%.",
-            kpi["n"],
-        ) % {"n": kpi["n"]}
-
-    if not actions["open"]:
-        a_detail = _("No open action items: full marks.")
-    else:
-        a_detail = ngettext(
-            "%(overdue)d of %(open)d open action item overdue.",
-            "%(overdue)d of %(open)d open action items overdue.",
-            actions["open"],
-        ) % {"overdue": actions["overdue"], "open": actions["open"]}
-
-    if renewals["passed"]:
-        r_detail = ngettext(
-            "%(n)d open contract passed its renewal deadline without a decision.",
-            "%(n)d open contracts passed their renewal deadline without a decision.",
-            renewals["passed"],
-        ) % {"n": renewals["passed"]}
-    elif renewals["near"]:
-        r_detail = ngettext(
-            "%(n)d renewal deadline within %(days)d days and the renewal not started.",
-            "%(n)d renewal deadlines within %(days)d days and the renewals not started.",
-            renewals["near"],
-        ) % {"n": renewals["near"], "days": RENEWAL_RISK_DAYS}
-    else:
-        r_detail = _("No renewal deadline passed or close without a decision.")
-
-    if deciders["avg"] is None:
-        s_detail = _("No decision maker or economic buyer recorded: counted as 50%.")
-    else:
-        s_detail = ngettext(
-            "Average attitude %(avg)+.1f (-2 to +2) of %(n)d decision maker.",
-            "Average attitude %(avg)+.1f (-2 to +2) of %(n)d decision makers.",
-            deciders["n"],
-        ) % {"avg": float(deciders["avg"]), "n": deciders["n"]}
-
-    w = HEALTH_WEIGHTS
-    parts = [
-        HealthPart("kpi", _("KPI attainment"), w["kpi"], k, k_detail),
-        HealthPart("actions", _("Actions on time"), w["actions"], a, a_detail),
-        HealthPart("renewal", _("Renewal"), w["renewal"], r, r_detail),
-        HealthPart("sentiment", _("Decision makers' attitude"), w["sentiment"], s_, s_detail),
-    ]
-    return AccountHealth(score=health.score, parts=parts)

@@ -15,9 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from kam.models import User
+from kam.core.models import User
 from stakeholders.models import Stakeholder
 
+from .health import refresh_health
 from .models import (
     Account,
     AccountStatus,
@@ -117,8 +118,6 @@ def account_create(
     account.save()
     # A new account is scored now rather than at the nightly refresh, so it never shows
     # on the dashboard as "no health score yet".
-    from kam.dashboard import refresh_health
-
     refresh_health(timezone.localdate(), Account.objects.filter(pk=account.pk))
     # Priority score, quadrant and health are computed by the database.
     account.refresh_from_db()

@@ -7,24 +7,23 @@ fail come back with 200 and the errors beside the fields: htmx 2 does not swap 4
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import reswap, retarget
 
-from kam.http import HtmxHttpRequest, is_fragment, render_page
+from kam.core.edit import edit_flow
+from kam.core.forms import error_text
+from kam.core.http import HtmxHttpRequest, is_fragment, render_page, render_swap
 
-from . import selectors, services
+from . import health, selectors, services
 from .forms import (
     AccountForm,
     ContractForm,
@@ -49,7 +48,8 @@ DETAIL = "accounts/detail.html"
 ADD_FORM = "accounts/add_form.html"
 
 
-# Access: every object comes through visible_to(user), so another rep's ids give 404.
+# Where each object is looked for; every fetch adds visible_to(user), so another rep's ids
+# give 404.
 
 
 def _account(request: HtmxHttpRequest, pk: int) -> Account:
@@ -59,22 +59,16 @@ def _account(request: HtmxHttpRequest, pk: int) -> Account:
         raise Http404 from exc
 
 
-def _team_member(request: HtmxHttpRequest, pk: int) -> AccountTeamMember:
-    return get_object_or_404(
-        AccountTeamMember.objects.visible_to(request.user).select_related(
-            "account", "account__owner", "user"
-        ),
-        pk=pk,
-    )
+def _accounts() -> QuerySet[Account]:
+    return Account.objects.select_related("owner")
 
 
-def _opportunity(request: HtmxHttpRequest, pk: int) -> Opportunity:
-    return get_object_or_404(
-        Opportunity.objects.visible_to(request.user).select_related(
-            "account", "account__owner", "owner"
-        ),
-        pk=pk,
-    )
+def _team_members() -> QuerySet[AccountTeamMember]:
+    return AccountTeamMember.objects.select_related("account", "account__owner", "user")
+
+
+def _opportunities() -> QuerySet[Opportunity]:
+    return Opportunity.objects.select_related("account", "account__owner", "owner")
 
 
 # The accounts list
@@ -157,23 +151,21 @@ def account_list(request: HtmxHttpRequest) -> TemplateResponse:
 @login_required
 def account_create(request: HtmxHttpRequest) -> HttpResponse:
     user = request.user
-    owners = selectors.owner_choices(user=user)
-    form = AccountForm(
-        request.POST or None,
-        owners=owners,
-        rep_only=not user.sees_whole_portfolio,
-        initial={"owner": user.pk},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            account = services.account_create(user=user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.attach_errors(exc)
-        else:
-            messages.success(request, _("Account “%(name)s” created.") % {"name": account.name})
-            return HttpResponseRedirect(reverse("accounts:detail", args=[account.pk]))
-    return TemplateResponse(
-        request, "accounts/create.html", {"active_nav": "accounts", "form": form}
+    return edit_flow(
+        request,
+        queryset=None,
+        form=lambda _, data: AccountForm(
+            data,
+            owners=selectors.owner_choices(user=user),
+            rep_only=not user.sees_whole_portfolio,
+            initial={"owner": user.pk},
+        ),
+        save=lambda _, form: services.account_create(user=user, **form.cleaned_data),
+        notice=lambda parent, account: _("Account “%(name)s” created.") % {"name": account.name},
+        redirect=lambda _, account: reverse("accounts:detail", args=[account.pk]),
+        show=lambda _, form: TemplateResponse(
+            request, "accounts/create.html", {"active_nav": "accounts", "form": form}
+        ),
     )
 
 
@@ -189,7 +181,7 @@ def _page_context(request: HtmxHttpRequest, account: Account, **extra) -> dict:
         "active_nav": "accounts",
         "today": today,
         "renewal_warning_days": selectors.RENEWAL_WARNING_DAYS,
-        "health": SimpleLazyObject(lambda: selectors.account_health(account, today)),
+        "health": SimpleLazyObject(lambda: health.account_health(account, today)),
         "team": SimpleLazyObject(lambda: selectors.account_team(account=account)),
         "contracts": SimpleLazyObject(
             lambda: selectors.account_contracts(account=account, today=today)
@@ -216,32 +208,18 @@ def _saved(
     account: Account,
     partial: str,
     *,
-    anchor: str,
     notice: str,
     target: str | None = None,
     also: tuple[str, ...] = (),
     **extra,
 ) -> HttpResponse:
-    """After a successful write: the updated section in place, or back to the page.
-
-    `target` moves the swap from the form to the section it belongs to; `also` adds other
-    sections out of band when the write changed what they show.
-    """
-    if not is_fragment(request):
-        messages.success(request, notice)
-        return HttpResponseRedirect(f"{reverse('accounts:detail', args=[account.pk])}#{anchor}")
+    """The section a write changed, for htmx, with the notice that says what happened."""
     context = _page_context(request, account, notice=notice, **extra)
-    response = render_page(request, DETAIL, context, partial=partial)
-    if target:
-        retarget(response, target)
-        reswap(response, "outerHTML")
-    if also:
-        response.render()
-        for name in also:
-            response.content += render_to_string(
-                f"{DETAIL}#{name}", {**context, "oob": True}, request=request
-            ).encode()
-    return response
+    return render_swap(request, DETAIL, context, partial=partial, target=target, also=also)
+
+
+def _account_url(account_id: int, anchor: str) -> str:
+    return f"{reverse('accounts:detail', args=[account_id])}#{anchor}"
 
 
 def _form_page(request: HtmxHttpRequest, template: str, context: dict) -> TemplateResponse:
@@ -266,33 +244,36 @@ def account_summary(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def account_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    account = _account(request, pk)
     user = request.user
-    form = AccountForm(
-        request.POST or None,
-        instance=account,
-        owners=selectors.owner_choices(user=user, account=account),
-        rep_only=not user.sees_whole_portfolio,
-    )
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.account_update(account=account, user=user, data=form.cleaned_data)
-            except ValidationError as exc:
-                form.attach_errors(exc)
-            else:
-                account = _account(request, pk)
-                return _saved(
-                    request,
-                    account,
-                    "summary",
-                    anchor="summary",
-                    notice=_("Account saved."),
-                    also=("header",),
-                )
+    return edit_flow(
+        request,
+        queryset=_accounts(),
+        pk=pk,
+        form=lambda account, data: AccountForm(
+            data,
+            instance=account,
+            owners=selectors.owner_choices(user=user, account=account),
+            rep_only=not user.sees_whole_portfolio,
+        ),
+        save=lambda account, form: services.account_update(
+            account=account, user=user, data=form.cleaned_data
+        ),
+        notice=lambda account, saved: _("Account saved."),
+        redirect=lambda account, _: _account_url(account.pk, "summary"),
+        saved=lambda account, _, notice: _saved(
+            request,
+            selectors.with_quadrant_label(account),
+            "summary",
+            notice=notice,
+            also=("header",),
+        ),
         # The form holds the user's input; the page behind it keeps what is really saved.
-        account = _account(request, pk)
-    return _form_page(request, "accounts/edit.html", {"account": account, "form": form})
+        show=lambda account, form: _form_page(
+            request,
+            "accounts/edit.html",
+            {"account": selectors.with_quadrant_label(account), "form": form},
+        ),
+    )
 
 
 @require_GET
@@ -313,39 +294,38 @@ def team(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def team_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    account = _account(request, pk)
-    form = TeamMemberForm(request.POST, candidates=selectors.team_candidates(account=account))
-    if form.is_valid():
-        try:
-            member = services.team_member_add(
-                account=account, member=form.cleaned_data["user"], role=form.cleaned_data["role"]
-            )
-        except ValidationError as exc:
-            form.add_error("user", exc.messages)
-        else:
-            return _saved(
-                request,
-                account,
-                "team",
-                anchor="team",
-                notice=_("%(name)s joined the account team.") % {"name": member.user},
-            )
-    return _section(request, account, "team", team_form=form)
+    return edit_flow(
+        request,
+        queryset=_accounts(),
+        pk=pk,
+        form=lambda account, data: TeamMemberForm(
+            data, candidates=selectors.team_candidates(account=account)
+        ),
+        save=lambda account, form: services.team_member_add(
+            account=account, member=form.cleaned_data["user"], role=form.cleaned_data["role"]
+        ),
+        notice=lambda account, member: (
+            _("%(name)s joined the account team.") % {"name": member.user}
+        ),
+        redirect=lambda account, _: _account_url(account.pk, "team"),
+        saved=lambda account, _, notice: _saved(request, account, "team", notice=notice),
+        show=lambda account, form: _section(request, account, "team", team_form=form),
+    )
 
 
 @require_POST
 @login_required
 def team_remove(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    team_member = _team_member(request, pk)
-    account = _account(request, team_member.account_id)
-    name = str(team_member.user)
-    services.team_member_remove(team_member=team_member)
-    return _saved(
+    return edit_flow(
         request,
-        account,
-        "team",
-        anchor="team",
-        notice=_("%(name)s left the account team.") % {"name": name},
+        queryset=_team_members(),
+        pk=pk,
+        save=lambda member, _: services.team_member_remove(team_member=member),
+        notice=lambda member, removed: _("%(name)s left the account team.") % {"name": member.user},
+        redirect=lambda member, _: _account_url(member.account_id, "team"),
+        saved=lambda member, _, notice: _saved(
+            request, _account(request, member.account_id), "team", notice=notice
+        ),
     )
 
 
@@ -375,24 +355,25 @@ def contracts(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def contract_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    account = _account(request, pk)
-    form = ContractForm(request.POST or None, initial={"currency": account.revenue_currency})
-    if request.method == "POST" and form.is_valid():
-        try:
-            contract = services.contract_create(account=account, **form.cleaned_data)
-        except ValidationError as exc:
-            form.attach_errors(exc)
-        else:
-            return _saved(
-                request,
-                account,
-                "contracts",
-                anchor=f"contract-{contract.pk}",
-                target="#contracts",
-                also=("health",),
-                notice=_("Contract %(number)s added.") % {"number": contract.number},
-            )
-    return _add_form(request, account, form, kind="contract", heading=_("Add a contract"))
+    return edit_flow(
+        request,
+        queryset=_accounts(),
+        pk=pk,
+        form=lambda account, data: ContractForm(
+            data, initial={"currency": account.revenue_currency}
+        ),
+        save=lambda account, form: services.contract_create(account=account, **form.cleaned_data),
+        notice=lambda account, contract: (
+            _("Contract %(number)s added.") % {"number": contract.number}
+        ),
+        redirect=lambda account, contract: _account_url(account.pk, f"contract-{contract.pk}"),
+        saved=lambda account, _, notice: _saved(
+            request, account, "contracts", notice=notice, target="#contracts", also=("health",)
+        ),
+        show=lambda account, form: _add_form(
+            request, account, form, kind="contract", heading=_("Add a contract")
+        ),
+    )
 
 
 @require_GET
@@ -401,71 +382,65 @@ def opportunities(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _section(request, _account(request, pk), "opportunities")
 
 
+def _new_opportunity_form(request: HtmxHttpRequest, account: Account, data) -> OpportunityForm:
+    owners = selectors.account_people(account=account)
+    owner = request.user.pk if owners.filter(pk=request.user.pk).exists() else account.owner_id
+    return OpportunityForm(
+        data, owners=owners, initial={"owner": owner, "currency": account.revenue_currency}
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def opportunity_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    account = _account(request, pk)
-    owners = selectors.account_people(account=account)
-    default_owner = (
-        request.user.pk if owners.filter(pk=request.user.pk).exists() else account.owner_id
+    return edit_flow(
+        request,
+        queryset=_accounts(),
+        pk=pk,
+        form=lambda account, data: _new_opportunity_form(request, account, data),
+        save=lambda account, form: services.opportunity_create(
+            account=account, **form.cleaned_data
+        ),
+        notice=lambda account, new: _("Opportunity “%(title)s” added.") % {"title": new.title},
+        redirect=lambda account, new: _account_url(account.pk, f"opportunity-{new.pk}"),
+        saved=lambda account, _, notice: _saved(
+            request, account, "opportunities", notice=notice, target="#opportunities"
+        ),
+        show=lambda account, form: _add_form(
+            request, account, form, kind="opportunity", heading=_("Add an opportunity")
+        ),
     )
-    form = OpportunityForm(
-        request.POST or None,
-        owners=owners,
-        initial={"owner": default_owner, "currency": account.revenue_currency},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            opportunity = services.opportunity_create(account=account, **form.cleaned_data)
-        except ValidationError as exc:
-            form.attach_errors(exc)
-        else:
-            return _saved(
-                request,
-                account,
-                "opportunities",
-                anchor=f"opportunity-{opportunity.pk}",
-                target="#opportunities",
-                notice=_("Opportunity “%(title)s” added.") % {"title": opportunity.title},
-            )
-    return _add_form(request, account, form, kind="opportunity", heading=_("Add an opportunity"))
 
 
 @require_GET
 @login_required
 def opportunity_row(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    opportunity = _opportunity(request, pk)
+    opportunity = get_object_or_404(_opportunities().visible_to(request.user), pk=pk)
     return _section(request, opportunity.account, "opportunity_row", opportunity=opportunity)
 
 
 @require_POST
 @login_required
 def opportunity_stage(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    opportunity = _opportunity(request, pk)
-    account = opportunity.account
-    form = OpportunityStageForm(request.POST)
-    if form.is_valid():
-        try:
-            services.opportunity_set_stage(
-                opportunity=opportunity, stage=form.cleaned_data["stage"]
-            )
-        except ValidationError as exc:
-            opportunity.refresh_from_db()
-            stage_error = " ".join(exc.messages)
-        else:
-            return _saved(
-                request,
-                account,
-                "opportunity_row",
-                anchor=f"opportunity-{opportunity.pk}",
-                notice=_("Stage of “%(title)s” changed to %(stage)s.")
-                % {"title": opportunity.title, "stage": opportunity.get_stage_display()},
-                opportunity=opportunity,
-            )
-    else:
-        stage_error = _("Choose one of the stages in the list.")
-    return _section(
-        request, account, "opportunity_row", opportunity=opportunity, stage_error=stage_error
+    return edit_flow(
+        request,
+        queryset=_opportunities(),
+        pk=pk,
+        form=lambda opportunity, data: OpportunityStageForm(data),
+        save=lambda opportunity, form: services.opportunity_set_stage(
+            opportunity=opportunity, stage=form.cleaned_data["stage"]
+        ),
+        notice=lambda opportunity, saved: (
+            _("Stage of “%(title)s” changed to %(stage)s.")
+            % {"title": opportunity.title, "stage": opportunity.get_stage_display()}
+        ),
+        redirect=lambda opp, _: _account_url(opp.account_id, f"opportunity-{opp.pk}"),
+        saved=lambda opp, _, notice: _saved(
+            request, opp.account, "opportunity_row", notice=notice, opportunity=opp
+        ),
+        show=lambda opp, form: _section(
+            request, opp.account, "opportunity_row", opportunity=opp, stage_error=error_text(form)
+        ),
     )
 
 
@@ -484,28 +459,32 @@ def meetings(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def meeting_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    account = _account(request, pk)
-    form = MeetingForm(
-        request.POST or None,
-        stakeholders=selectors.account_stakeholders_for_meetings(account=account),
-        users=selectors.active_users(),
-        initial={"attendees": [request.user.pk]},
+    return edit_flow(
+        request,
+        queryset=_accounts(),
+        pk=pk,
+        form=lambda account, data: MeetingForm(
+            data,
+            stakeholders=selectors.account_stakeholders_for_meetings(account=account),
+            users=selectors.active_users(),
+            initial={"attendees": [request.user.pk]},
+        ),
+        save=lambda account, form: services.meeting_record(
+            account=account, recorded_by=request.user, **form.cleaned_data
+        ),
+        notice=lambda account, meeting: (
+            _("Meeting “%(subject)s” recorded.") % {"subject": meeting.subject}
+        ),
+        redirect=lambda account, meeting: _account_url(account.pk, f"meeting-{meeting.pk}"),
+        saved=lambda account, meeting, notice: _saved(
+            request,
+            account,
+            "meetings",
+            notice=notice,
+            target="#meetings",
+            new_meeting_id=meeting.pk,
+        ),
+        show=lambda account, form: _add_form(
+            request, account, form, kind="meeting", heading=_("Record a meeting")
+        ),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            meeting = services.meeting_record(
-                account=account, recorded_by=request.user, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            form.attach_errors(exc)
-        else:
-            return _saved(
-                request,
-                account,
-                "meetings",
-                anchor=f"meeting-{meeting.pk}",
-                target="#meetings",
-                notice=_("Meeting “%(subject)s” recorded.") % {"subject": meeting.subject},
-                new_meeting_id=meeting.pk,
-            )
-    return _add_form(request, account, form, kind="meeting", heading=_("Record a meeting"))

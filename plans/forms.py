@@ -7,34 +7,18 @@ from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from .models import AccountPlan, CustomerNeed, Goal, PlanStatus
+from kam.core.forms import DATE, FieldsOnlyModelForm
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from .models import AccountPlan, CustomerNeed, Goal, PlanStatus
 
 
 def _short(day) -> str:
     return formats.date_format(day, "SHORT_DATE_FORMAT")
 
 
-class FieldsOnlyModelForm(forms.ModelForm):
-    """A model form that leaves whole-object validation to the service.
-
-    The service calls full_clean() before saving, and its errors are put back on the form
-    with attach_errors(); validating here too would show each message twice.
-    """
-
-    def _post_clean(self) -> None:
-        pass
-
-    def attach_errors(self, exc: ValidationError) -> None:
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.error_dict.items():
-                self.add_error(name if name in self.fields else None, errors)
-        else:
-            self.add_error(None, exc.error_list)
-
-
 class PlanForm(FieldsOnlyModelForm):
+    wide_fields = ("title",)
+
     class Meta:
         model = AccountPlan
         fields = [
@@ -113,9 +97,11 @@ class ReviewForm(forms.Form):
 
 
 class NeedForm(FieldsOnlyModelForm):
+    wide_fields = ("title", "description", "root_cause")
+
     class Meta:
         model = CustomerNeed
-        fields = ["kind", "title", "description", "root_cause", "source", "priority", "status"]
+        fields = ["title", "kind", "source", "priority", "status", "description", "root_cause"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
             "root_cause": forms.Textarea(attrs={"rows": 2}),

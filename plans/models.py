@@ -10,7 +10,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from kam.models import TimeStampedModel
+from kam.core.db import not_blank, valid_choice
+from kam.core.models import TimeStampedModel
 
 from .querysets import ActionItemQuerySet, MeasurementQuerySet, PlanChildQuerySet, PlanQuerySet
 
@@ -20,6 +21,10 @@ class PlanStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     UNDER_REVIEW = "under_review", _("Under review")
     ARCHIVED = "archived", _("Archived")
+
+
+# Plans being worked on: what health, reminders and the dashboard count.
+LIVE_PLAN = [PlanStatus.ACTIVE, PlanStatus.UNDER_REVIEW]
 
 
 class ReviewCadence(models.IntegerChoices):
@@ -80,13 +85,8 @@ class AccountPlan(TimeStampedModel):
                 name="plan_period_ends_after_start",
                 violation_error_message=_("The plan period must end after it starts."),
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=PlanStatus.values), name="plan_status_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(review_cadence_months__in=ReviewCadence.values),
-                name="plan_cadence_valid",
-            ),
+            valid_choice("status", PlanStatus, name="plan_status_valid"),
+            valid_choice("review_cadence_months", ReviewCadence, name="plan_cadence_valid"),
             # One plan in force per account at a time; drafts and archives may pile up.
             models.UniqueConstraint(
                 fields=["account"],
@@ -179,17 +179,11 @@ class CustomerNeed(TimeStampedModel):
         verbose_name_plural = _("customer issues and needs")
         ordering = ["plan", "priority", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=NeedKind.values), name="need_kind_valid"),
-            models.CheckConstraint(
-                condition=Q(source__in=NeedSource.values), name="need_source_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(priority__in=Priority.values), name="need_priority_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(status__in=NeedStatus.values), name="need_status_valid"
-            ),
-            models.CheckConstraint(condition=~Q(title=""), name="need_title_not_blank"),
+            valid_choice("kind", NeedKind, name="need_kind_valid"),
+            valid_choice("source", NeedSource, name="need_source_valid"),
+            valid_choice("priority", Priority, name="need_priority_valid"),
+            valid_choice("status", NeedStatus, name="need_status_valid"),
+            not_blank("title", name="need_title_not_blank"),
         ]
 
     def __str__(self) -> str:
@@ -292,20 +286,16 @@ class Goal(TimeStampedModel):
         verbose_name_plural = _("SMART goals")
         ordering = ["plan", "due_date"]
         constraints = [
-            models.CheckConstraint(condition=~Q(statement=""), name="goal_specific"),
-            models.CheckConstraint(condition=~Q(metric=""), name="goal_measurable"),
-            models.CheckConstraint(condition=~Q(achievable_because=""), name="goal_achievable"),
+            not_blank("statement", name="goal_specific"),
+            not_blank("metric", name="goal_measurable"),
+            not_blank("achievable_because", name="goal_achievable"),
             models.CheckConstraint(
                 condition=Q(baseline__isnull=True) | ~Q(target=F("baseline")),
                 name="goal_target_differs_from_baseline",
                 violation_error_message=_("The target must differ from the baseline."),
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=GoalStatus.values), name="goal_status_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(category__in=GoalCategory.values), name="goal_category_valid"
-            ),
+            valid_choice("status", GoalStatus, name="goal_status_valid"),
+            valid_choice("category", GoalCategory, name="goal_category_valid"),
             # The due date inside the plan period is enforced by a trigger (see migrations):
             # it compares two tables, which a check constraint cannot.
         ]
@@ -411,11 +401,9 @@ class KPI(TimeStampedModel):
         verbose_name_plural = _("KPIs")
         ordering = ["plan", "id"]
         constraints = [
-            models.CheckConstraint(condition=~Q(name=""), name="kpi_name_not_blank"),
-            models.CheckConstraint(condition=Q(kind__in=KPIKind.values), name="kpi_kind_valid"),
-            models.CheckConstraint(
-                condition=Q(direction__in=Direction.values), name="kpi_direction_valid"
-            ),
+            not_blank("name", name="kpi_name_not_blank"),
+            valid_choice("kind", KPIKind, name="kpi_kind_valid"),
+            valid_choice("direction", Direction, name="kpi_direction_valid"),
             models.CheckConstraint(
                 condition=Q(direction=Direction.LOWER) | ~Q(target=0),
                 name="kpi_higher_target_not_zero",
@@ -525,10 +513,8 @@ class CompetitorPosition(TimeStampedModel):
                 condition=Q(share_of_wallet__isnull=True) | Q(share_of_wallet__lte=100),
                 name="competitor_share_at_most_100",
             ),
-            models.CheckConstraint(
-                condition=Q(threat_level__in=ThreatLevel.values), name="competitor_threat_valid"
-            ),
-            models.CheckConstraint(condition=~Q(competitor=""), name="competitor_not_blank"),
+            valid_choice("threat_level", ThreatLevel, name="competitor_threat_valid"),
+            not_blank("competitor", name="competitor_not_blank"),
         ]
 
     def __str__(self) -> str:
@@ -592,16 +578,14 @@ class ActionItem(TimeStampedModel):
         verbose_name_plural = _("action plan")
         ordering = ["plan", "phase", "due_date"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=ActionStatus.values), name="action_status_valid"
-            ),
-            models.CheckConstraint(condition=Q(phase__in=Phase.values), name="action_phase_valid"),
+            valid_choice("status", ActionStatus, name="action_status_valid"),
+            valid_choice("phase", Phase, name="action_phase_valid"),
             models.CheckConstraint(
                 condition=(Q(status=ActionStatus.DONE) & Q(completed_at__isnull=False))
                 | (~Q(status=ActionStatus.DONE) & Q(completed_at__isnull=True)),
                 name="action_completed_at_iff_done",
             ),
-            models.CheckConstraint(condition=~Q(title=""), name="action_title_not_blank"),
+            not_blank("title", name="action_title_not_blank"),
         ]
         indexes = [
             # My day and the action reminder sweep: an owner's open items by due date.

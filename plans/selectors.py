@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from kam.models import User
+from kam.core.models import User
 
 from .models import (
     KPI,

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Account
-from kam.models import User
+from kam.core.models import User
 
 from .models import (
     KPI,

@@ -11,7 +11,8 @@ from django.core.validators import MaxValueValidator
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .forms import DATE, FieldsOnlyModelForm
+from kam.core.forms import DATE, FieldsOnlyModelForm
+
 from .models import KPI, AccountPlan, ActionItem, ActionStatus, CompetitorPosition, Goal
 from .selectors import user_choices_for_account
 
@@ -36,7 +37,7 @@ def _plan_goals(plan: AccountPlan):
 class KPIForm(FieldsOnlyModelForm):
     class Meta:
         model = KPI
-        fields = ["name", "kind", "goal", "unit", "target", "direction"]
+        fields = ["name", "kind", "goal", "target", "unit", "direction"]
         help_texts = {
             "unit": _("e.g. JPY, deals, points, %."),
             "target": _("The value that means the KPI is met."),
@@ -135,9 +136,11 @@ class CompetitorForm(FieldsOnlyModelForm):
 
 
 class ActionForm(FieldsOnlyModelForm):
+    wide_fields = ("title", "description", "resources")
+
     class Meta:
         model = ActionItem
-        fields = ["phase", "title", "owner", "due_date", "goal", "description", "resources"]
+        fields = ["title", "phase", "owner", "due_date", "goal", "description", "resources"]
         widgets = {
             "due_date": DATE,
             "description": forms.Textarea(attrs={"rows": 2}),

@@ -15,7 +15,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kam.models import User
+from kam.core.models import User
 
 from . import services
 from .charts import format_value

@@ -10,19 +10,19 @@ traceability.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
-from django.forms import Form
-from django.http import HttpResponse, HttpResponseRedirect
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import reswap, retarget, trigger_client_event
+from django_htmx.http import trigger_client_event
 
-from kam.http import HtmxHttpRequest, is_fragment, render_page
+from kam.core.edit import edit_flow
+from kam.core.forms import error_text
+from kam.core.http import HtmxHttpRequest, is_fragment, render_page, render_swap
 
 from . import services as plan_services
 from . import tracking_services as services
@@ -56,45 +56,32 @@ TREND_POINTS = 24
 RECENT_MEASUREMENTS = 3
 
 
-# Access: every object comes through visible_to(user), so another rep's ids give 404.
+# Where each object is looked for; every fetch adds visible_to(user), so another rep's ids
+# give 404.
 
 
-def _plan(request: HtmxHttpRequest, pk: int) -> AccountPlan:
-    return get_object_or_404(
-        AccountPlan.objects.visible_to(request.user).select_related("account"), pk=pk
-    )
+def _plans() -> QuerySet[AccountPlan]:
+    return AccountPlan.objects.select_related("account")
 
 
-def _kpi(request: HtmxHttpRequest, pk: int) -> KPI:
-    return get_object_or_404(
-        KPI.objects.visible_to(request.user).select_related("plan", "plan__account", "goal"),
-        pk=pk,
-    )
+def _kpis() -> QuerySet[KPI]:
+    return KPI.objects.select_related("plan", "plan__account", "goal")
 
 
-def _measurement(request: HtmxHttpRequest, pk: int) -> KPIMeasurement:
-    return get_object_or_404(
-        KPIMeasurement.objects.visible_to(request.user).select_related(
-            "kpi", "kpi__plan", "kpi__plan__account"
-        ),
-        pk=pk,
-    )
+def _measurements() -> QuerySet[KPIMeasurement]:
+    return KPIMeasurement.objects.select_related("kpi", "kpi__plan", "kpi__plan__account")
 
 
-def _competitor(request: HtmxHttpRequest, pk: int) -> CompetitorPosition:
-    return get_object_or_404(
-        CompetitorPosition.objects.visible_to(request.user).select_related("plan", "plan__account"),
-        pk=pk,
-    )
+def _competitors() -> QuerySet[CompetitorPosition]:
+    return CompetitorPosition.objects.select_related("plan", "plan__account")
 
 
-def _action(request: HtmxHttpRequest, pk: int) -> ActionItem:
-    return get_object_or_404(
-        ActionItem.objects.visible_to(request.user).select_related(
-            "plan", "plan__account", "owner", "goal"
-        ),
-        pk=pk,
-    )
+def _actions() -> QuerySet[ActionItem]:
+    return ActionItem.objects.select_related("plan", "plan__account", "owner", "goal")
+
+
+def _visible(request: HtmxHttpRequest, queryset: QuerySet, pk: int):
+    return get_object_or_404(queryset.visible_to(request.user), pk=pk)
 
 
 # Shared responses
@@ -109,11 +96,8 @@ def _section_response(
     replaces itself wherever that request meant to swap.
     """
     context = {"active_nav": "plans", **context}
-    response = render_page(request, template, context, partial=section)
-    if target and is_fragment(request):
-        retarget(response, f"#{section}")
-        reswap(response, "outerHTML")
-    return response
+    swap_onto = f"#{section}" if target and is_fragment(request) else None
+    return render_swap(request, template, context, partial=section, target=swap_onto)
 
 
 def _form_response(request: HtmxHttpRequest, template: str, context: dict) -> TemplateResponse:
@@ -129,16 +113,8 @@ def _changed(response: HttpResponse) -> HttpResponse:
     return trigger_client_event(response, PLAN_CHANGED)
 
 
-def _back_to(url_name: str, plan_pk: int, anchor: str) -> HttpResponseRedirect:
-    return HttpResponseRedirect(f"{reverse(url_name, args=[plan_pk])}#{anchor}")
-
-
-def _attach(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.error_list)
+def _url(url_name: str, plan_pk: int, anchor: str) -> str:
+    return f"{reverse(url_name, args=[plan_pk])}#{anchor}"
 
 
 # KPIs
@@ -213,90 +189,91 @@ def _kpi_card_response(
 @require_GET
 @login_required
 def kpi_list(request: HtmxHttpRequest, plan_pk: int) -> TemplateResponse:
-    return _kpis_response(request, _plan(request, plan_pk))
+    return _kpis_response(request, _visible(request, _plans(), plan_pk))
 
 
 @require_GET
 @login_required
 def kpi_card(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
-    return _kpi_card_response(request, _kpi(request, pk))
+    return _kpi_card_response(request, _visible(request, _kpis(), pk))
+
+
+def _kpi_form(request: HtmxHttpRequest, plan: AccountPlan, form, kpi=None) -> TemplateResponse:
+    return _form_response(request, KPI_FORM, {"plan": plan, "form": form, "kpi": kpi})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def kpi_create(request: HtmxHttpRequest, plan_pk: int) -> HttpResponse:
-    plan = _plan(request, plan_pk)
-    form = KPIForm(request.POST or None, plan=plan)
-    if request.method == "POST" and form.is_valid():
-        try:
-            kpi = services.kpi_create(plan=plan, data=form.cleaned_data)
-        except ValidationError as exc:
-            form.attach_errors(exc)
-        else:
-            if not is_fragment(request):
-                return _back_to("plans:kpis", plan.pk, f"kpi-{kpi.pk}")
-            return _changed(_kpis_response(request, plan, target=True))
-    return _form_response(request, KPI_FORM, {"plan": plan, "form": form, "kpi": None})
+    return edit_flow(
+        request,
+        queryset=_plans(),
+        pk=plan_pk,
+        form=lambda plan, data: KPIForm(data, plan=plan),
+        save=lambda plan, form: services.kpi_create(plan=plan, data=form.cleaned_data),
+        redirect=lambda plan, kpi: _url("plans:kpis", plan.pk, f"kpi-{kpi.pk}"),
+        saved=lambda plan, *_: _changed(_kpis_response(request, plan, target=True)),
+        show=lambda plan, form: _kpi_form(request, plan, form),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def kpi_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    kpi = _kpi(request, pk)
-    plan = kpi.plan
-    form = KPIForm(request.POST or None, instance=kpi, plan=plan)
-    if request.method == "POST" and form.is_valid():
-        try:
-            kpi = services.kpi_update(kpi=kpi, data=form.cleaned_data)
-        except ValidationError as exc:
-            form.attach_errors(exc)
-        else:
-            if not is_fragment(request):
-                return _back_to("plans:kpis", plan.pk, f"kpi-{kpi.pk}")
-            return _changed(_kpi_card_response(request, kpi))
-    if request.method == "POST":
+    return edit_flow(
+        request,
+        queryset=_kpis(),
+        pk=pk,
+        form=lambda kpi, data: KPIForm(data, instance=kpi, plan=kpi.plan),
+        save=lambda kpi, form: services.kpi_update(kpi=kpi, data=form.cleaned_data),
+        redirect=lambda kpi, _: _url("plans:kpis", kpi.plan_id, f"kpi-{kpi.pk}"),
+        saved=lambda kpi, saved, _: _changed(_kpi_card_response(request, saved)),
         # The form keeps what was typed; the card behind it keeps what is saved.
-        kpi.refresh_from_db()
-    return _form_response(request, KPI_FORM, {"plan": plan, "form": form, "kpi": kpi})
+        show=lambda kpi, form: _kpi_form(request, kpi.plan, form, kpi),
+    )
 
 
 @require_POST
 @login_required
 def kpi_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    kpi = _kpi(request, pk)
-    plan = kpi.plan
-    services.kpi_delete(kpi=kpi)
-    if not is_fragment(request):
-        return _back_to("plans:kpis", plan.pk, "kpis")
-    return _changed(_kpis_response(request, plan, target=True))
+    return edit_flow(
+        request,
+        queryset=_kpis(),
+        pk=pk,
+        save=lambda kpi, _: services.kpi_delete(kpi=kpi),
+        redirect=lambda kpi, _: _url("plans:kpis", kpi.plan_id, "kpis"),
+        saved=lambda kpi, *_: _changed(_kpis_response(request, kpi.plan, target=True)),
+    )
 
 
 @require_POST
 @login_required
 def measurement_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    kpi = _kpi(request, pk)
-    form = _measurement_form(kpi, request.POST)
-    if form.is_valid():
-        try:
-            services.kpi_measurement_add(kpi=kpi, recorded_by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _attach(form, exc)
-        else:
-            if not is_fragment(request):
-                return _back_to("plans:kpis", kpi.plan_id, f"kpi-{kpi.pk}")
-            return _changed(_kpi_card_response(request, kpi))
-    return _kpi_card_response(request, kpi, form)
+    return edit_flow(
+        request,
+        queryset=_kpis(),
+        pk=pk,
+        form=lambda kpi, data: _measurement_form(kpi, data),
+        save=lambda kpi, form: services.kpi_measurement_add(
+            kpi=kpi, recorded_by=request.user, **form.cleaned_data
+        ),
+        redirect=lambda kpi, _: _url("plans:kpis", kpi.plan_id, f"kpi-{kpi.pk}"),
+        saved=lambda kpi, *_: _changed(_kpi_card_response(request, kpi)),
+        show=lambda kpi, form: _kpi_card_response(request, kpi, form),
+    )
 
 
 @require_POST
 @login_required
 def measurement_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    measurement = _measurement(request, pk)
-    kpi = measurement.kpi
-    plan_services.kpi_measurement_delete(measurement=measurement)
-    if not is_fragment(request):
-        return _back_to("plans:kpis", kpi.plan_id, f"kpi-{kpi.pk}")
-    return _changed(_kpi_card_response(request, kpi))
+    return edit_flow(
+        request,
+        queryset=_measurements(),
+        pk=pk,
+        save=lambda measurement, _: plan_services.kpi_measurement_delete(measurement=measurement),
+        redirect=lambda m, _: _url("plans:kpis", m.kpi.plan_id, f"kpi-{m.kpi_id}"),
+        saved=lambda m, *_: _changed(_kpi_card_response(request, m.kpi)),
+    )
 
 
 # Competitor map
@@ -315,57 +292,57 @@ def _competitors_response(request: HtmxHttpRequest, plan: AccountPlan, *, target
 @require_GET
 @login_required
 def competitor_list(request: HtmxHttpRequest, plan_pk: int) -> TemplateResponse:
-    return _competitors_response(request, _plan(request, plan_pk))
+    return _competitors_response(request, _visible(request, _plans(), plan_pk))
+
+
+def _competitor_form(request: HtmxHttpRequest, plan: AccountPlan, form, position=None):
+    context = {"plan": plan, "form": form, "position": position}
+    return _form_response(request, COMPETITOR_FORM, context)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def competitor_create(request: HtmxHttpRequest, plan_pk: int) -> HttpResponse:
-    plan = _plan(request, plan_pk)
-    form = CompetitorForm(request.POST or None, plan=plan)
-    if request.method == "POST" and form.is_valid():
-        try:
-            position = services.competitor_create(plan=plan, data=form.cleaned_data)
-        except ValidationError as exc:
-            form.attach_errors(exc)
-        else:
-            if not is_fragment(request):
-                return _back_to("plans:competitors", plan.pk, f"competitor-{position.pk}")
-            return _changed(_competitors_response(request, plan, target=True))
-    context = {"plan": plan, "form": form, "position": None}
-    return _form_response(request, COMPETITOR_FORM, context)
+    return edit_flow(
+        request,
+        queryset=_plans(),
+        pk=plan_pk,
+        form=lambda plan, data: CompetitorForm(data, plan=plan),
+        save=lambda plan, form: services.competitor_create(plan=plan, data=form.cleaned_data),
+        redirect=lambda plan, new: _url("plans:competitors", plan.pk, f"competitor-{new.pk}"),
+        saved=lambda plan, *_: _changed(_competitors_response(request, plan, target=True)),
+        show=lambda plan, form: _competitor_form(request, plan, form),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def competitor_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    position = _competitor(request, pk)
-    plan = position.plan
-    form = CompetitorForm(request.POST or None, instance=position, plan=plan)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.competitor_update(position=position, data=form.cleaned_data)
-        except ValidationError as exc:
-            form.attach_errors(exc)
-        else:
-            if not is_fragment(request):
-                return _back_to("plans:competitors", plan.pk, f"competitor-{position.pk}")
-            return _changed(_competitors_response(request, plan, target=True))
-    if request.method == "POST":
-        position.refresh_from_db()
-    context = {"plan": plan, "form": form, "position": position}
-    return _form_response(request, COMPETITOR_FORM, context)
+    return edit_flow(
+        request,
+        queryset=_competitors(),
+        pk=pk,
+        form=lambda position, data: CompetitorForm(data, instance=position, plan=position.plan),
+        save=lambda position, form: services.competitor_update(
+            position=position, data=form.cleaned_data
+        ),
+        redirect=lambda pos, _: _url("plans:competitors", pos.plan_id, f"competitor-{pos.pk}"),
+        saved=lambda pos, *_: _changed(_competitors_response(request, pos.plan, target=True)),
+        show=lambda pos, form: _competitor_form(request, pos.plan, form, pos),
+    )
 
 
 @require_POST
 @login_required
 def competitor_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    position = _competitor(request, pk)
-    plan = position.plan
-    services.competitor_delete(position=position)
-    if not is_fragment(request):
-        return _back_to("plans:competitors", plan.pk, "competitors")
-    return _changed(_competitors_response(request, plan, target=True))
+    return edit_flow(
+        request,
+        queryset=_competitors(),
+        pk=pk,
+        save=lambda position, _: services.competitor_delete(position=position),
+        redirect=lambda pos, _: _url("plans:competitors", pos.plan_id, "competitors"),
+        saved=lambda pos, *_: _changed(_competitors_response(request, pos.plan, target=True)),
+    )
 
 
 # Action plan
@@ -409,84 +386,94 @@ def _action_row_response(request: HtmxHttpRequest, action: ActionItem, **extra) 
 @require_GET
 @login_required
 def action_list(request: HtmxHttpRequest, plan_pk: int) -> TemplateResponse:
-    return _actions_response(request, _plan(request, plan_pk))
+    return _actions_response(request, _visible(request, _plans(), plan_pk))
 
 
 @require_GET
 @login_required
 def action_row(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    return _action_row_response(request, _action(request, pk))
+    return _action_row_response(request, _visible(request, _actions(), pk))
+
+
+def _new_action_form(request: HtmxHttpRequest, plan: AccountPlan, data) -> ActionForm:
+    initial = {"owner": request.user.pk}
+    phase = request.GET.get("phase", "")
+    if phase.isdigit() and int(phase) in Phase.values:
+        initial["phase"] = int(phase)
+    return ActionForm(data, plan=plan, initial=initial)
+
+
+def _action_form(request: HtmxHttpRequest, plan: AccountPlan, form, action=None):
+    return _form_response(request, ACTION_FORM, {"plan": plan, "form": form, "action": action})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def action_create(request: HtmxHttpRequest, plan_pk: int) -> HttpResponse:
-    plan = _plan(request, plan_pk)
-    initial = {"owner": request.user.pk}
-    phase = request.GET.get("phase", "")
-    if phase.isdigit() and int(phase) in Phase.values:
-        initial["phase"] = int(phase)
-    form = ActionForm(request.POST or None, plan=plan, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            action = services.action_create(plan=plan, data=form.cleaned_data)
-        except ValidationError as exc:
-            form.attach_errors(exc)
-        else:
-            if not is_fragment(request):
-                return _back_to("plans:action_plan", plan.pk, f"action-{action.pk}")
-            return _changed(_actions_response(request, plan, target=True))
-    return _form_response(request, ACTION_FORM, {"plan": plan, "form": form, "action": None})
+    return edit_flow(
+        request,
+        queryset=_plans(),
+        pk=plan_pk,
+        form=lambda plan, data: _new_action_form(request, plan, data),
+        save=lambda plan, form: services.action_create(plan=plan, data=form.cleaned_data),
+        redirect=lambda plan, new: _url("plans:action_plan", plan.pk, f"action-{new.pk}"),
+        saved=lambda plan, *_: _changed(_actions_response(request, plan, target=True)),
+        show=lambda plan, form: _action_form(request, plan, form),
+    )
+
+
+def _action_saved(request: HtmxHttpRequest, action: ActionItem, moved: bool) -> HttpResponse:
+    if moved:
+        # The row moves to another phase group, and both counts change.
+        return _changed(_actions_response(request, action.plan, target=True))
+    return _changed(_action_row_response(request, action))
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def action_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    action = _action(request, pk)
-    plan = action.plan
-    phase_before = action.phase
-    form = ActionForm(request.POST or None, instance=action, plan=plan)
-    if request.method == "POST" and form.is_valid():
-        try:
-            action = services.action_update(action=action, data=form.cleaned_data)
-        except ValidationError as exc:
-            form.attach_errors(exc)
-        else:
-            if not is_fragment(request):
-                return _back_to("plans:action_plan", plan.pk, f"action-{action.pk}")
-            if action.phase != phase_before:
-                # The row moves to another phase group, and both counts change.
-                return _changed(_actions_response(request, plan, target=True))
-            return _changed(_action_row_response(request, action))
-    if request.method == "POST":
-        action.refresh_from_db()
-    return _form_response(request, ACTION_FORM, {"plan": plan, "form": form, "action": action})
+    return edit_flow(
+        request,
+        queryset=_actions(),
+        pk=pk,
+        form=lambda action, data: ActionForm(data, instance=action, plan=action.plan),
+        save=lambda action, form: (
+            services.action_update(action=action, data=form.cleaned_data),
+            "phase" in form.changed_data,
+        ),
+        redirect=lambda action, _: _url("plans:action_plan", action.plan_id, f"action-{action.pk}"),
+        saved=lambda action, result, _: _action_saved(request, *result),
+        show=lambda action, form: _action_form(request, action.plan, form, action),
+    )
 
 
 @require_POST
 @login_required
 def action_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    action = _action(request, pk)
-    plan = action.plan
-    services.action_delete(action=action)
-    if not is_fragment(request):
-        return _back_to("plans:action_plan", plan.pk, "actions")
-    return _changed(_actions_response(request, plan, target=True))
+    return edit_flow(
+        request,
+        queryset=_actions(),
+        pk=pk,
+        save=lambda action, _: services.action_delete(action=action),
+        redirect=lambda action, _: _url("plans:action_plan", action.plan_id, "actions"),
+        saved=lambda action, *_: _changed(_actions_response(request, action.plan, target=True)),
+    )
 
 
 @require_POST
 @login_required
 def action_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    action = _action(request, pk)
-    form = ActionStatusForm(request.POST)
-    if form.is_valid():
-        try:
-            services.action_set_status(action=action, status=form.cleaned_data["status"])
-        except ValidationError as exc:
-            action.refresh_from_db()
-            return _action_row_response(request, action, status_error=" ".join(exc.messages))
-        if not is_fragment(request):
-            return _back_to("plans:action_plan", action.plan_id, f"action-{action.pk}")
-        return _changed(_action_row_response(request, action))
-    error = " ".join(form.errors.get("status", []))
-    return _action_row_response(request, action, status_error=error)
+    return edit_flow(
+        request,
+        queryset=_actions(),
+        pk=pk,
+        form=lambda action, data: ActionStatusForm(data),
+        save=lambda action, form: services.action_set_status(
+            action=action, status=form.cleaned_data["status"]
+        ),
+        redirect=lambda action, _: _url("plans:action_plan", action.plan_id, f"action-{action.pk}"),
+        saved=lambda action, *_: _changed(_action_row_response(request, action)),
+        show=lambda action, form: _action_row_response(
+            request, action, status_error=error_text(form)
+        ),
+    )

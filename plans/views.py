@@ -10,21 +10,22 @@ from __future__ import annotations
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
+from django_htmx.http import trigger_client_event
 
 from accounts.models import Account
-from kam.http import HtmxHttpRequest, render_page
+from kam.core.edit import edit_flow
+from kam.core.forms import error_text
+from kam.core.http import HtmxHttpRequest, render_page, render_swap
 
 from . import selectors, services
 from .forms import (
@@ -49,9 +50,23 @@ from .models import (
 PAGE_SIZE = 25
 DETAIL = "plans/detail.html"
 PLAN_CHANGED = "plan-changed"
+NEED_FORM = "plans/need_form.html"
+GOAL_FORM = "plans/goal_form.html"
 
 
 # Shared helpers
+
+
+def _plans() -> QuerySet[AccountPlan]:
+    return AccountPlan.objects.select_related("account", "owner")
+
+
+def _needs() -> QuerySet[CustomerNeed]:
+    return CustomerNeed.objects.select_related("plan", "plan__account", "plan__owner")
+
+
+def _goals() -> QuerySet[Goal]:
+    return Goal.objects.select_related("plan", "plan__account", "plan__owner", "need")
 
 
 def _plan(request: HtmxHttpRequest, pk: int) -> AccountPlan:
@@ -59,24 +74,6 @@ def _plan(request: HtmxHttpRequest, pk: int) -> AccountPlan:
         return selectors.plan_for_page(user=request.user, pk=pk)
     except AccountPlan.DoesNotExist as exc:
         raise Http404 from exc
-
-
-def _need(request: HtmxHttpRequest, pk: int) -> CustomerNeed:
-    return get_object_or_404(
-        CustomerNeed.objects.visible_to(request.user).select_related(
-            "plan", "plan__account", "plan__owner"
-        ),
-        pk=pk,
-    )
-
-
-def _goal(request: HtmxHttpRequest, pk: int) -> Goal:
-    return get_object_or_404(
-        Goal.objects.visible_to(request.user).select_related(
-            "plan", "plan__account", "plan__owner", "need"
-        ),
-        pk=pk,
-    )
 
 
 def _page_context(request: HtmxHttpRequest, plan: AccountPlan, **extra) -> dict:
@@ -110,41 +107,20 @@ def _saved(
     plan: AccountPlan,
     partial: str,
     *,
-    anchor: str,
     target: str | None = None,
     also: tuple[str, ...] = (),
     **extra,
 ) -> HttpResponse:
-    """After a successful write: the updated section in place, or back to the page.
-
-    `target` moves the swap from the form to the section it belongs to; `also` adds other
-    sections out of band when the write changed what they show.
-    """
-    if not request.htmx:
-        return HttpResponseRedirect(_plan_url(plan.pk, anchor))
+    """The section a write changed, for htmx; the page hears that the plan changed."""
     context = _page_context(request, plan, **extra)
-    response = render_page(request, DETAIL, context, partial=partial)
-    if target:
-        retarget(response, target)
-        reswap(response, "outerHTML")
-    if also:
-        response.render()
-        for name in also:
-            response.content += render_to_string(
-                f"{DETAIL}#{name}", {**context, "oob": True}, request=request
-            ).encode()
+    response = render_swap(request, DETAIL, context, partial=partial, target=target, also=also)
     return trigger_client_event(response, PLAN_CHANGED)
 
 
-def _form_page(
-    request: HtmxHttpRequest, template: str, context: dict, *, status: int = 200
-) -> TemplateResponse:
-    """A form as a fragment for htmx, or on a page of its own without JavaScript.
-
-    Errors come back with 200: htmx 2 does not swap error responses by default.
-    """
+def _form_page(request: HtmxHttpRequest, template: str, context: dict) -> TemplateResponse:
+    """A form as a fragment for htmx, or on a page of its own without JavaScript."""
     context = {"active_nav": "plans", "standalone": not request.htmx, **context}
-    return render_page(request, template, context, partial="form", status=status)
+    return render_page(request, template, context, partial="form")
 
 
 # Plans list and creation
@@ -173,62 +149,53 @@ def plan_list(request: HtmxHttpRequest) -> TemplateResponse:
     return render_page(request, "plans/list.html", context, partial="table")
 
 
-def _default_plan_initial(request: HtmxHttpRequest, account: Account) -> dict:
+def _new_plan_form(request: HtmxHttpRequest, account: Account, data) -> PlanForm:
+    owners = selectors.user_choices_for_account(account_id=account.pk)
+    if data is not None:
+        return PlanForm(data, owners=owners)
     today = timezone.localdate()
     start, end = services.fiscal_year_bounds(
         day=today, start_month=settings.FISCAL_YEAR_START_MONTH
     )
-    return {
+    owner = request.user.pk if owners.filter(pk=request.user.pk).exists() else account.owner_id
+    initial = {
         "title": _("%(account)s account plan FY%(year)s")
         % {"account": account.name, "year": start.year},
         "period_start": start,
         "period_end": end,
         "status": PlanStatus.DRAFT,
-        "owner": request.user.pk,
+        "owner": owner,
         "review_cadence_months": ReviewCadence.QUARTERLY,
         "next_review_date": today + relativedelta(months=ReviewCadence.QUARTERLY),
     }
+    return PlanForm(initial=initial, owners=owners)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def plan_create(request: HtmxHttpRequest) -> HttpResponse:
     account_id = request.GET.get("account", "")
-    visible_accounts = Account.objects.visible_to(request.user)
     if not account_id:
         # Reached from the plans list: choose the account first.
-        return TemplateResponse(
-            request,
-            "plans/create.html",
-            {
-                "active_nav": "plans",
-                "accounts": visible_accounts.order_by("name_kana", "name"),
-                "form": None,
-            },
-        )
+        accounts = Account.objects.visible_to(request.user).order_by("name_kana", "name")
+        context = {"active_nav": "plans", "accounts": accounts, "form": None}
+        return TemplateResponse(request, "plans/create.html", context)
     if not account_id.isdigit():
         raise Http404
-    account = get_object_or_404(visible_accounts, pk=int(account_id))
-    owners = selectors.user_choices_for_account(account_id=account.pk)
-    if request.method == "POST":
-        form = PlanForm(request.POST, owners=owners)
-        if form.is_valid():
-            try:
-                plan = services.plan_create(account=account, **form.cleaned_data)
-            except ValidationError as exc:
-                form.attach_errors(exc)
-            else:
-                url = _plan_url(plan.pk)
-                if request.htmx:
-                    return HttpResponseClientRedirect(url)
-                return HttpResponseRedirect(url)
-    else:
-        initial = _default_plan_initial(request, account)
-        if not owners.filter(pk=request.user.pk).exists():
-            initial["owner"] = account.owner_id
-        form = PlanForm(initial=initial, owners=owners)
-    context = {"active_nav": "plans", "account": account, "form": form}
-    return render_page(request, "plans/create.html", context, partial="form")
+    return edit_flow(
+        request,
+        queryset=Account.objects.all(),
+        pk=int(account_id),
+        form=lambda account, data: _new_plan_form(request, account, data),
+        save=lambda account, form: services.plan_create(account=account, **form.cleaned_data),
+        redirect=lambda account, plan: _plan_url(plan.pk),
+        show=lambda account, form: render_page(
+            request,
+            "plans/create.html",
+            {"active_nav": "plans", "account": account, "form": form},
+            partial="form",
+        ),
+    )
 
 
 # The plan page and its header
@@ -250,57 +217,59 @@ def plan_overview(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def plan_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    plan = _plan(request, pk)
-    owners = selectors.user_choices_for_account(account_id=plan.account_id)
-    form = PlanEditForm(request.POST or None, instance=plan, owners=owners)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.plan_update(plan=plan, data=form.cleaned_data)
-        except ValidationError as exc:
-            form.attach_errors(exc)
-            plan.refresh_from_db()
-        else:
-            return _saved(request, plan, "overview", anchor="overview")
-    elif request.method == "POST":
-        plan.refresh_from_db()
-    return _form_page(request, "plans/plan_edit.html", {"plan": plan, "form": form})
+    return edit_flow(
+        request,
+        queryset=_plans(),
+        pk=pk,
+        form=lambda plan, data: PlanEditForm(
+            data,
+            instance=plan,
+            owners=selectors.user_choices_for_account(account_id=plan.account_id),
+        ),
+        save=lambda plan, form: services.plan_update(plan=plan, data=form.cleaned_data),
+        redirect=lambda plan, _: _plan_url(plan.pk, "overview"),
+        saved=lambda plan, *_: _saved(request, plan, "overview"),
+        show=lambda plan, form: _form_page(
+            request, "plans/plan_edit.html", {"plan": plan, "form": form}
+        ),
+    )
 
 
 @require_POST
 @login_required
 def plan_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    plan = _plan(request, pk)
-    form = PlanStatusForm(request.POST)
-    status_error = ""
-    if form.is_valid():
-        try:
-            services.plan_update(plan=plan, data={"status": form.cleaned_data["status"]})
-        except ValidationError as exc:
-            plan.refresh_from_db()
-            status_error = " ".join(exc.messages)
-        else:
-            return _saved(request, plan, "overview", anchor="overview")
-    else:
-        status_error = " ".join(form.errors.get("status", []))
-    # Shown beside the status control; the page keeps the status the plan really has.
-    return _section(request, plan, "overview", status_error=status_error)
+    return edit_flow(
+        request,
+        queryset=_plans(),
+        pk=pk,
+        form=lambda plan, data: PlanStatusForm(data),
+        save=lambda plan, form: services.plan_update(
+            plan=plan, data={"status": form.cleaned_data["status"]}
+        ),
+        redirect=lambda plan, _: _plan_url(plan.pk, "overview"),
+        saved=lambda plan, *_: _saved(request, plan, "overview"),
+        # Shown beside the status control; the page keeps the status the plan really has.
+        show=lambda plan, form: _section(request, plan, "overview", status_error=error_text(form)),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def plan_review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    plan = _plan(request, pk)
-    form = ReviewForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.plan_mark_reviewed(plan=plan, reviewer=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc.messages)
-        else:
-            return _saved(
-                request, plan, "overview", anchor="overview", target="#overview", reviewed=True
-            )
-    return _form_page(request, "plans/review_form.html", {"plan": plan, "form": form})
+    return edit_flow(
+        request,
+        queryset=_plans(),
+        pk=pk,
+        form=lambda plan, data: ReviewForm(data),
+        save=lambda plan, form: services.plan_mark_reviewed(
+            plan=plan, reviewer=request.user, **form.cleaned_data
+        ),
+        redirect=lambda plan, _: _plan_url(plan.pk, "overview"),
+        saved=lambda plan, *_: _saved(request, plan, "overview", target="#overview", reviewed=True),
+        show=lambda plan, form: _form_page(
+            request, "plans/review_form.html", {"plan": plan, "form": form}
+        ),
+    )
 
 
 # Value proposition and customer profile: read view, Edit swaps in a form.
@@ -312,27 +281,28 @@ TEXT_SECTIONS = {
 
 
 def _text_section(request: HtmxHttpRequest, pk: int, section: str) -> HttpResponse:
-    plan = _plan(request, pk)
     form_class, read_url, edit_url = TEXT_SECTIONS[section]
-    form = form_class(request.POST or None, instance=plan)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.plan_update(plan=plan, data=form.cleaned_data)
-        except ValidationError as exc:
-            form.attach_errors(exc)
-        else:
-            return _saved(request, plan, section, anchor=section)
-    if request.method == "POST":
-        plan.refresh_from_db()
-    context = {
-        "plan": plan,
-        "form": form,
-        "section": section,
-        "read_url": reverse(read_url, args=[plan.pk]),
-        "edit_url": reverse(edit_url, args=[plan.pk]),
-        "heading": _("Value proposition") if section == "value" else _("Customer profile"),
-    }
-    return _form_page(request, "plans/section_form.html", context)
+    return edit_flow(
+        request,
+        queryset=_plans(),
+        pk=pk,
+        form=lambda plan, data: form_class(data, instance=plan),
+        save=lambda plan, form: services.plan_update(plan=plan, data=form.cleaned_data),
+        redirect=lambda plan, _: _plan_url(plan.pk, section),
+        saved=lambda plan, *_: _saved(request, plan, section),
+        show=lambda plan, form: _form_page(
+            request,
+            "plans/section_form.html",
+            {
+                "plan": plan,
+                "form": form,
+                "section": section,
+                "read_url": reverse(read_url, args=[plan.pk]),
+                "edit_url": reverse(edit_url, args=[plan.pk]),
+                "heading": _("Value proposition") if section == "value" else _("Customer profile"),
+            },
+        ),
+    )
 
 
 @require_GET
@@ -362,6 +332,10 @@ def plan_profile_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 # Customer issues and needs
 
 
+def _need_form(request: HtmxHttpRequest, plan: AccountPlan, form, need=None) -> TemplateResponse:
+    return _form_page(request, NEED_FORM, {"plan": plan, "form": form, "need": need})
+
+
 @require_GET
 @login_required
 def need_list(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
@@ -371,54 +345,61 @@ def need_list(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
 @require_GET
 @login_required
 def need_row(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
-    need = _need(request, pk)
+    need = get_object_or_404(_needs().visible_to(request.user), pk=pk)
     return _section(request, need.plan, "need_row", need=need)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def need_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    plan = _plan(request, pk)
-    form = NeedForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            need = services.need_create(plan=plan, data=form.cleaned_data)
-        except ValidationError as exc:
-            form.attach_errors(exc)
-        else:
-            return _saved(request, plan, "needs", anchor=f"need-{need.pk}", target="#needs")
-    return _form_page(request, "plans/need_form.html", {"plan": plan, "form": form, "need": None})
+    return edit_flow(
+        request,
+        queryset=_plans(),
+        pk=pk,
+        form=lambda plan, data: NeedForm(data),
+        save=lambda plan, form: services.need_create(plan=plan, data=form.cleaned_data),
+        redirect=lambda plan, need: _plan_url(plan.pk, f"need-{need.pk}"),
+        saved=lambda plan, *_: _saved(request, plan, "needs", target="#needs"),
+        show=lambda plan, form: _need_form(request, plan, form),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def need_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    need = _need(request, pk)
-    plan = need.plan
-    form = NeedForm(request.POST or None, instance=need)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.need_update(need=need, data=form.cleaned_data)
-        except ValidationError as exc:
-            form.attach_errors(exc)
-        else:
-            # Goal rows name the need they serve.
-            return _saved(
-                request, plan, "need_row", anchor=f"need-{need.pk}", also=("goals",), need=need
-            )
-    return _form_page(request, "plans/need_form.html", {"plan": plan, "form": form, "need": need})
+    return edit_flow(
+        request,
+        queryset=_needs(),
+        pk=pk,
+        form=lambda need, data: NeedForm(data, instance=need),
+        save=lambda need, form: services.need_update(need=need, data=form.cleaned_data),
+        redirect=lambda need, _: _plan_url(need.plan_id, f"need-{need.pk}"),
+        # Goal rows name the need they serve.
+        saved=lambda need, *_: _saved(request, need.plan, "need_row", also=("goals",), need=need),
+        show=lambda need, form: _need_form(request, need.plan, form, need),
+    )
 
 
 @require_POST
 @login_required
 def need_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    need = _need(request, pk)
-    plan = need.plan
-    services.need_delete(need=need)
-    return _saved(request, plan, "needs", anchor="needs", target="#needs", also=("goals",))
+    return edit_flow(
+        request,
+        queryset=_needs(),
+        pk=pk,
+        save=lambda need, _: services.need_delete(need=need),
+        redirect=lambda need, _: _plan_url(need.plan_id, "needs"),
+        saved=lambda need, *_: _saved(
+            request, need.plan, "needs", target="#needs", also=("goals",)
+        ),
+    )
 
 
 # SMART goals
+
+
+def _goal_form(request: HtmxHttpRequest, plan: AccountPlan, form, goal=None) -> TemplateResponse:
+    return _form_page(request, GOAL_FORM, {"plan": plan, "form": form, "goal": goal})
 
 
 @require_GET
@@ -430,49 +411,51 @@ def goal_list(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
 @require_GET
 @login_required
 def goal_row(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
-    goal = _goal(request, pk)
+    goal = get_object_or_404(_goals().visible_to(request.user), pk=pk)
     return _section(request, goal.plan, "goal_row", goal=goal)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def goal_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    plan = _plan(request, pk)
-    initial = {"due_date": plan.period_end}
-    form = GoalForm(request.POST or None, plan=plan, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            goal = services.goal_create(plan=plan, data=form.cleaned_data)
-        except ValidationError as exc:
-            form.attach_errors(exc)
-        else:
-            return _saved(request, plan, "goals", anchor=f"goal-{goal.pk}", target="#goals")
-    return _form_page(request, "plans/goal_form.html", {"plan": plan, "form": form, "goal": None})
+    return edit_flow(
+        request,
+        queryset=_plans(),
+        pk=pk,
+        form=lambda plan, data: GoalForm(data, plan=plan, initial={"due_date": plan.period_end}),
+        save=lambda plan, form: services.goal_create(plan=plan, data=form.cleaned_data),
+        redirect=lambda plan, goal: _plan_url(plan.pk, f"goal-{goal.pk}"),
+        saved=lambda plan, *_: _saved(request, plan, "goals", target="#goals"),
+        show=lambda plan, form: _goal_form(request, plan, form),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def goal_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    goal = _goal(request, pk)
-    plan = goal.plan
-    form = GoalForm(request.POST or None, instance=goal, plan=plan)
-    if request.method == "POST" and form.is_valid():
-        try:
-            goal = services.goal_update(goal=goal, data=form.cleaned_data)
-        except ValidationError as exc:
-            form.attach_errors(exc)
-        else:
-            return _saved(request, plan, "goal_row", anchor=f"goal-{goal.pk}", goal=goal)
-    return _form_page(request, "plans/goal_form.html", {"plan": plan, "form": form, "goal": goal})
+    return edit_flow(
+        request,
+        queryset=_goals(),
+        pk=pk,
+        form=lambda goal, data: GoalForm(data, instance=goal, plan=goal.plan),
+        save=lambda goal, form: services.goal_update(goal=goal, data=form.cleaned_data),
+        redirect=lambda goal, _: _plan_url(goal.plan_id, f"goal-{goal.pk}"),
+        saved=lambda goal, saved, _: _saved(request, goal.plan, "goal_row", goal=saved),
+        show=lambda goal, form: _goal_form(request, goal.plan, form, goal),
+    )
 
 
 @require_POST
 @login_required
 def goal_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    goal = _goal(request, pk)
-    plan = goal.plan
-    services.goal_delete(goal=goal)
-    return _saved(request, plan, "goals", anchor="goals", target="#goals")
+    return edit_flow(
+        request,
+        queryset=_goals(),
+        pk=pk,
+        save=lambda goal, _: services.goal_delete(goal=goal),
+        redirect=lambda goal, _: _plan_url(goal.plan_id, "goals"),
+        saved=lambda goal, *_: _saved(request, goal.plan, "goals", target="#goals"),
+    )
 
 
 # Traceability and print

@@ -1,33 +1,15 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
+from kam.core.forms import FieldsOnlyModelForm
 from plans.models import AccountPlan
 
 from . import selectors
 from .models import Stakeholder, StakeholderEngagement
-
-
-class ServiceModelForm(forms.ModelForm):
-    """A ModelForm that checks its fields only; the service runs the model validation.
-
-    Model-level checks come back through attach_errors(), so each message shows once, beside
-    its field, and the instance stays untouched until the service saves it.
-    """
-
-    def _post_clean(self) -> None:
-        pass
-
-    def attach_errors(self, exc: ValidationError) -> None:
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.error_dict.items():
-                self.add_error(name if name in self.fields else None, errors)
-        else:
-            self.add_error(None, exc.error_list)
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -38,7 +20,9 @@ class PersonChoiceField(forms.ModelChoiceField):
         return label
 
 
-class StakeholderForm(ServiceModelForm):
+class StakeholderForm(FieldsOnlyModelForm):
+    wide_fields = ("reports_to", "is_active", "notes")
+
     influence = forms.IntegerField(
         label=capfirst(Stakeholder._meta.get_field("influence").verbose_name),
         min_value=1,
@@ -86,7 +70,9 @@ class StakeholderForm(ServiceModelForm):
         self.fields["name"].widget.attrs["autofocus"] = True
 
 
-class EngagementForm(ServiceModelForm):
+class EngagementForm(FieldsOnlyModelForm):
+    wide_fields = ("approach",)
+
     class Meta:
         model = StakeholderEngagement
         fields = ["stakeholder", "desired_attitude", "owner", "approach"]

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.querysets import AccountChildQuerySet
-from kam.models import TimeStampedModel
+from kam.core.db import in_range, not_blank, valid_choice
+from kam.core.models import TimeStampedModel
 
 
 class BuyingRole(models.TextChoices):
@@ -101,25 +102,19 @@ class Stakeholder(TimeStampedModel):
         verbose_name_plural = _("stakeholders")
         ordering = ["account", "-influence", "name_kana"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(influence__gte=1, influence__lte=5), name="stakeholder_influence_1_5"
-            ),
-            models.CheckConstraint(
-                condition=Q(attitude__gte=-2, attitude__lte=2), name="stakeholder_attitude_range"
-            ),
+            in_range("influence", 1, 5, name="stakeholder_influence_1_5"),
+            in_range("attitude", -2, 2, name="stakeholder_attitude_range"),
             models.CheckConstraint(
                 condition=Q(relationship_strength__lte=4),
                 name="stakeholder_relationship_range",
             ),
-            models.CheckConstraint(
-                condition=Q(buying_role__in=BuyingRole.values), name="stakeholder_role_valid"
-            ),
+            valid_choice("buying_role", BuyingRole, name="stakeholder_role_valid"),
             models.CheckConstraint(
                 condition=~Q(reports_to=F("id")),
                 name="stakeholder_not_own_manager",
                 violation_error_message=_("A person cannot report to themselves."),
             ),
-            models.CheckConstraint(condition=~Q(name=""), name="stakeholder_name_not_blank"),
+            not_blank("name", name="stakeholder_name_not_blank"),
         ]
         indexes = [
             models.Index(fields=["account", "buying_role"], name="stakeholder_account_role"),
@@ -203,10 +198,7 @@ class StakeholderEngagement(TimeStampedModel):
                 name="engagement_once",
                 violation_error_message=_("This stakeholder already has a strategy in this plan."),
             ),
-            models.CheckConstraint(
-                condition=Q(desired_attitude__gte=-2, desired_attitude__lte=2),
-                name="engagement_attitude_range",
-            ),
+            in_range("desired_attitude", -2, 2, name="engagement_attitude_range"),
         ]
 
     def __str__(self) -> str:

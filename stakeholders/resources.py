@@ -6,9 +6,10 @@ from import_export.fields import Field
 
 from accounts.models import Account
 from accounts.resources import AllOrNothingResource, NaturalKeyWidget
-from kam.models import User
+from kam.core.models import User
 
 from .models import Stakeholder
+from .services import STAKEHOLDER_FIELDS
 
 
 class ManagerWidget(NaturalKeyWidget):
@@ -35,30 +36,11 @@ class StakeholderResource(AllOrNothingResource):
 
     class Meta:
         model = Stakeholder
-        fields = (
-            "account",
-            "name",
-            "name_kana",
-            "title",
-            "department",
-            "email",
-            "phone",
-            "reports_to",
-            "buying_role",
-            "influence",
-            "attitude",
-            "relationship_strength",
-            "relationship_owner",
-            "last_contacted_on",
-            "is_active",
-            "notes",
-        )
+        # The account, then every field the stakeholder services write.
+        fields = ("account", *STAKEHOLDER_FIELDS)
         export_order = fields
         # A person is known by name within their company; a re-import updates them.
         import_id_fields = ("account", "name")
-        clean_model_instances = True
-        use_transactions = True
-        skip_unchanged = True
 
     def get_queryset(self):
         return super().get_queryset().select_related("account", "reports_to", "relationship_owner")

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from accounts.models import Account
-from kam.models import User
+from kam.core.models import User
 from plans.models import AccountPlan
 
 from .models import (

@@ -8,10 +8,9 @@ never disagree with each other.
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -21,7 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from accounts.models import Account
-from kam.http import HtmxHttpRequest, is_fragment, render_page
+from kam.core.edit import edit_flow
+from kam.core.http import HtmxHttpRequest, is_fragment, render_page
 from plans.models import AccountPlan
 
 from . import selectors, services
@@ -34,32 +34,28 @@ ENGAGEMENTS = "stakeholders/engagements.html"
 ENGAGEMENT_FORM = "stakeholders/engagement_form.html"
 
 
-# Access: every object comes through visible_to(user), so another rep's ids give 404.
+# Where each object is looked for; every fetch adds visible_to(user), so another rep's ids
+# give 404.
 
 
-def _account(request: HtmxHttpRequest, pk: int) -> Account:
-    return get_object_or_404(Account.objects.visible_to(request.user), pk=pk)
+def _accounts() -> QuerySet[Account]:
+    return Account.objects.all()
 
 
-def _stakeholder(request: HtmxHttpRequest, pk: int) -> Stakeholder:
-    return get_object_or_404(
-        Stakeholder.objects.visible_to(request.user).select_related("account"), pk=pk
-    )
+def _stakeholders() -> QuerySet[Stakeholder]:
+    return Stakeholder.objects.select_related("account")
 
 
-def _plan(request: HtmxHttpRequest, pk: int) -> AccountPlan:
-    return get_object_or_404(
-        AccountPlan.objects.visible_to(request.user).select_related("account"), pk=pk
-    )
+def _plans() -> QuerySet[AccountPlan]:
+    return AccountPlan.objects.select_related("account")
 
 
-def _engagement(request: HtmxHttpRequest, pk: int) -> StakeholderEngagement:
-    return get_object_or_404(
-        StakeholderEngagement.objects.visible_to(request.user).select_related(
-            "plan", "plan__account", "stakeholder"
-        ),
-        pk=pk,
-    )
+def _engagements() -> QuerySet[StakeholderEngagement]:
+    return StakeholderEngagement.objects.select_related("plan", "plan__account", "stakeholder")
+
+
+def _visible(request: HtmxHttpRequest, queryset: QuerySet, pk: int):
+    return get_object_or_404(queryset.visible_to(request.user), pk=pk)
 
 
 def _section(
@@ -102,7 +98,7 @@ def _power_map_response(request: HtmxHttpRequest, account: Account, **extra) -> 
 @require_GET
 @login_required
 def power_map(request: HtmxHttpRequest, account_pk: int) -> HttpResponse:
-    return _power_map_response(request, _account(request, account_pk))
+    return _power_map_response(request, _visible(request, _accounts(), account_pk))
 
 
 def _stakeholder_form_response(
@@ -122,9 +118,6 @@ def _stakeholder_form_response(
 def _after_stakeholder_write(
     request: HtmxHttpRequest, account: Account, notice: str
 ) -> HttpResponse:
-    if not is_fragment(request):
-        messages.success(request, notice)
-        return HttpResponseRedirect(reverse("stakeholders:power_map", args=[account.pk]))
     response = _power_map_response(request, account, notice=notice)
     retarget(response, "#power-map")
     # Show the section from its top, where the notice says what happened.
@@ -134,47 +127,61 @@ def _after_stakeholder_write(
 @require_http_methods(["GET", "POST"])
 @login_required
 def stakeholder_create(request: HtmxHttpRequest, account_pk: int) -> HttpResponse:
-    account = _account(request, account_pk)
-    form = StakeholderForm(
-        request.POST or None, instance=Stakeholder(account=account), account=account
+    return edit_flow(
+        request,
+        queryset=_accounts(),
+        pk=account_pk,
+        form=lambda account, data: StakeholderForm(
+            data, instance=Stakeholder(account=account), account=account
+        ),
+        save=lambda account, form: services.stakeholder_create(
+            account=account, data=form.cleaned_data
+        ),
+        notice=lambda account, person: _("%(name)s was added.") % {"name": person.name},
+        redirect=lambda account, person: _power_map_url(account.pk),
+        saved=lambda account, person, notice: _after_stakeholder_write(request, account, notice),
+        show=lambda account, form: _stakeholder_form_response(request, account, form),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = services.stakeholder_create(account=account, data=form.cleaned_data)
-        except ValidationError as exc:
-            form.attach_errors(exc)
-        else:
-            notice = _("%(name)s was added.") % {"name": person.name}
-            return _after_stakeholder_write(request, account, notice)
-    return _stakeholder_form_response(request, account, form)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def stakeholder_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    person = _stakeholder(request, pk)
-    account = person.account
-    form = StakeholderForm(request.POST or None, instance=person, account=account)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.stakeholder_update(stakeholder=person, data=form.cleaned_data)
-        except ValidationError as exc:
-            form.attach_errors(exc)
-            person.refresh_from_db()
-        else:
-            notice = _("%(name)s was saved.") % {"name": person.name}
-            return _after_stakeholder_write(request, account, notice)
-    return _stakeholder_form_response(request, account, form)
+    return edit_flow(
+        request,
+        queryset=_stakeholders(),
+        pk=pk,
+        form=lambda person, data: StakeholderForm(data, instance=person, account=person.account),
+        save=lambda person, form: services.stakeholder_update(
+            stakeholder=person, data=form.cleaned_data
+        ),
+        notice=lambda person, saved: _("%(name)s was saved.") % {"name": person.name},
+        redirect=lambda person, saved: _power_map_url(person.account_id),
+        saved=lambda person, saved, notice: _after_stakeholder_write(
+            request, person.account, notice
+        ),
+        show=lambda person, form: _stakeholder_form_response(request, person.account, form),
+    )
 
 
 @require_POST
 @login_required
 def stakeholder_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    person = _stakeholder(request, pk)
-    account = person.account
-    services.stakeholder_delete(stakeholder=person)
-    notice = _("%(name)s was deleted.") % {"name": person.name}
-    return _after_stakeholder_write(request, account, notice)
+    return edit_flow(
+        request,
+        queryset=_stakeholders(),
+        pk=pk,
+        save=lambda person, form: services.stakeholder_delete(stakeholder=person),
+        notice=lambda person, deleted: _("%(name)s was deleted.") % {"name": person.name},
+        redirect=lambda person, deleted: _power_map_url(person.account_id),
+        saved=lambda person, deleted, notice: _after_stakeholder_write(
+            request, person.account, notice
+        ),
+    )
+
+
+def _power_map_url(account_pk: int) -> str:
+    return reverse("stakeholders:power_map", args=[account_pk])
 
 
 # Engagement strategies of a plan
@@ -200,7 +207,7 @@ def _engagements_response(request: HtmxHttpRequest, plan: AccountPlan, **extra) 
 @require_GET
 @login_required
 def engagements(request: HtmxHttpRequest, plan_pk: int) -> HttpResponse:
-    return _engagements_response(request, _plan(request, plan_pk))
+    return _engagements_response(request, _visible(request, _plans(), plan_pk))
 
 
 def _engagement_form_response(
@@ -220,64 +227,81 @@ def _engagement_form_response(
 def _after_engagement_write(
     request: HtmxHttpRequest, plan: AccountPlan, notice: str
 ) -> HttpResponse:
-    if not is_fragment(request):
-        messages.success(request, notice)
-        return HttpResponseRedirect(reverse("stakeholders:engagements", args=[plan.pk]))
     response = _engagements_response(request, plan, notice=notice)
     retarget(response, "#engagements")
     # Show the section from its top, where the notice says what happened.
     return reswap(response, "outerHTML show:top")
 
 
+def _engagements_url(plan_pk: int) -> str:
+    return reverse("stakeholders:engagements", args=[plan_pk])
+
+
+def _engagement_add(plan: AccountPlan, data: dict):
+    data = dict(data)
+    stakeholder = data.pop("stakeholder")
+    services.engagement_create(plan=plan, stakeholder=stakeholder, data=data)
+    return stakeholder
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def engagement_create(request: HtmxHttpRequest, plan_pk: int) -> HttpResponse:
-    plan = _plan(request, plan_pk)
-    form = EngagementForm(
-        request.POST or None,
-        instance=StakeholderEngagement(plan=plan),
-        plan=plan,
-        initial={"owner": request.user.pk},
+    return edit_flow(
+        request,
+        queryset=_plans(),
+        pk=plan_pk,
+        form=lambda plan, data: EngagementForm(
+            data,
+            instance=StakeholderEngagement(plan=plan),
+            plan=plan,
+            initial={"owner": request.user.pk},
+        ),
+        save=lambda plan, form: _engagement_add(plan, form.cleaned_data),
+        notice=lambda plan, person: _("%(name)s was added to the plan.") % {"name": person.name},
+        redirect=lambda plan, person: _engagements_url(plan.pk),
+        saved=lambda plan, person, notice: _after_engagement_write(request, plan, notice),
+        show=lambda plan, form: _engagement_form_response(request, plan, form),
     )
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        stakeholder = data.pop("stakeholder")
-        try:
-            services.engagement_create(plan=plan, stakeholder=stakeholder, data=data)
-        except ValidationError as exc:
-            form.attach_errors(exc)
-        else:
-            notice = _("%(name)s was added to the plan.") % {"name": stakeholder.name}
-            return _after_engagement_write(request, plan, notice)
-    return _engagement_form_response(request, plan, form)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def engagement_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    engagement = _engagement(request, pk)
-    plan = engagement.plan
-    form = EngagementForm(request.POST or None, instance=engagement, plan=plan)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.engagement_update(engagement=engagement, data=form.cleaned_data)
-        except ValidationError as exc:
-            form.attach_errors(exc)
-            engagement.refresh_from_db()
-        else:
-            notice = _("The strategy for %(name)s was saved.") % {
-                "name": engagement.stakeholder.name
-            }
-            return _after_engagement_write(request, plan, notice)
-    return _engagement_form_response(request, plan, form)
+    return edit_flow(
+        request,
+        queryset=_engagements(),
+        pk=pk,
+        form=lambda engagement, data: EngagementForm(
+            data, instance=engagement, plan=engagement.plan
+        ),
+        save=lambda engagement, form: services.engagement_update(
+            engagement=engagement, data=form.cleaned_data
+        ),
+        notice=lambda engagement, saved: (
+            _("The strategy for %(name)s was saved.") % {"name": engagement.stakeholder.name}
+        ),
+        redirect=lambda engagement, saved: _engagements_url(engagement.plan_id),
+        saved=lambda engagement, saved, notice: _after_engagement_write(
+            request, engagement.plan, notice
+        ),
+        show=lambda engagement, form: _engagement_form_response(request, engagement.plan, form),
+    )
 
 
 @require_POST
 @login_required
 def engagement_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    engagement = _engagement(request, pk)
-    plan = engagement.plan
-    name = engagement.stakeholder.name
-    services.engagement_delete(engagement=engagement)
-    notice = _("%(name)s was removed from the plan.") % {"name": name}
-    return _after_engagement_write(request, plan, notice)
+    return edit_flow(
+        request,
+        queryset=_engagements(),
+        pk=pk,
+        save=lambda engagement, form: services.engagement_delete(engagement=engagement),
+        notice=lambda engagement, deleted: (
+            _("%(name)s was removed from the plan.") % {"name": engagement.stakeholder.name}
+        ),
+        redirect=lambda engagement, deleted: _engagements_url(engagement.plan_id),
+        saved=lambda engagement, deleted, notice: _after_engagement_write(
+            request, engagement.plan, notice
+        ),
+    )

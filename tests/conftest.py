@@ -9,7 +9,7 @@
 
 import pytest
 
-from kam.models import Role
+from kam.core.models import Role
 from tests.factories import AccountFactory, TeamMemberFactory, UserFactory
 
 

@@ -5,7 +5,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from accounts.models import Account, AccountTeamMember, Contract, Meeting, Opportunity
-from kam.models import Role, User
+from kam.core.models import Role, User
 from plans.models import (
     KPI,
     AccountPlan,

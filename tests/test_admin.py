@@ -18,7 +18,7 @@ from accounts.models import (
     Meeting,
     Opportunity,
 )
-from kam.models import DigestLog, Notification, Reminder, User
+from kam.core.models import DigestLog, Notification, Reminder, User
 from plans.models import (
     KPI,
     AccountPlan,

@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 
 from accounts.models import Contract
-from kam.models import DigestLog, Reminder
+from kam.core.models import DigestLog, Reminder
 from plans.models import AccountPlan, ActionItem, Goal
 from tests.factories import (
     AccountFactory,

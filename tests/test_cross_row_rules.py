@@ -189,7 +189,7 @@ def test_the_migration_names_rows_that_already_break_a_rule():
 
     from django.db import connection
 
-    rules = importlib.import_module("kam.migrations.0006_cross_row_rules")
+    rules = importlib.import_module("kam.core.migrations.0006_cross_row_rules")
     kpi = KPIFactory()
     foreign_goal = GoalFactory()
     with connection.cursor() as cursor:  # as data written before the rules existed

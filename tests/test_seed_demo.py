@@ -12,8 +12,8 @@ from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from accounts.models import Account, Contract, ContractStatus, Industry, Quadrant
-from kam import demo
-from kam.models import Role, User
+from kam.core.models import Role, User
+from kam.tools import demo
 from plans.models import KPI, AccountPlan, ActionItem, ActionStatus, Goal, PlanStatus
 from plans.services import fiscal_year_bounds, kpi_refresh_latest
 from stakeholders.models import Attitude, BuyingRole, Stakeholder

@@ -4,7 +4,7 @@ import accounts.models
 import django.core.validators
 import django.db.models.expressions
 import django.db.models.lookups
-import kam.db
+import kam.core.db
 import simple_history.models
 from django.db import migrations, models
 
@@ -76,7 +76,7 @@ class Migration(migrations.Migration):
                 ('currency', models.CharField(default=accounts.models.default_currency, max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', 'Enter a three-letter ISO 4217 code.')], verbose_name='currency')),
                 ('auto_renew', models.BooleanField(default=False, verbose_name='auto-renews')),
                 ('notice_period_days', models.PositiveSmallIntegerField(default=90, help_text='Days before the end date by which a renewal or cancellation must be given.', validators=[django.core.validators.MaxValueValidator(730)], verbose_name='notice period (days)')),
-                ('renewal_deadline', models.GeneratedField(db_persist=True, expression=kam.db.DateMinusDays(models.F('end_date'), models.F('notice_period_days')), output_field=models.DateField(), verbose_name='renewal deadline')),
+                ('renewal_deadline', models.GeneratedField(db_persist=True, expression=kam.core.db.DateMinusDays(models.F('end_date'), models.F('notice_period_days')), output_field=models.DateField(), verbose_name='renewal deadline')),
                 ('status', models.CharField(choices=[('draft', 'Draft'), ('active', 'Active'), ('in_renewal', 'In renewal'), ('renewed', 'Renewed'), ('expired', 'Expired'), ('cancelled', 'Cancelled')], default='active', max_length=16, verbose_name='status')),
                 ('next_price_review_date', models.DateField(blank=True, null=True, verbose_name='next price review')),
                 ('last_price_review_date', models.DateField(blank=True, null=True, verbose_name='last price review')),

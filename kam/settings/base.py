@@ -39,10 +39,13 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "django_celery_beat",
-    "kam",
+    # The ground floor first, then the domain apps, then the features above them.
+    "kam.core",
     "accounts",
     "stakeholders",
     "plans",
+    "kam.reminders",
+    "kam.tools",
 ]
 
 MIDDLEWARE = [
@@ -53,7 +56,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "kam.middleware.UserLanguageMiddleware",
+    "kam.core.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -74,7 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "kam.context_processors.navigation",
+                "kam.core.context_processors.navigation",
             ],
         },
     }

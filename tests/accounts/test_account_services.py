@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from accounts import selectors, services
+from accounts import services
+from accounts.health import account_health, health_scores
 from accounts.models import Account, AccountTeamMember, Contract, Meeting, Opportunity
-from kam.dashboard import health_scores
 from plans.services import kpi_refresh_latest
 from tests.factories import (
     AccountFactory,
@@ -277,7 +277,7 @@ def test_meeting_record_refuses_a_blank_subject_and_strangers(account, owner):
 
 
 def test_health_without_data_is_neutral(account):
-    health = selectors.account_health(account, TODAY)
+    health = account_health(account, TODAY)
     assert health.score == 70  # 40x0.5 + 20x1 + 20x1 + 20x0.5
     assert [p.key for p in health.parts] == ["kpi", "actions", "renewal", "sentiment"]
 
@@ -301,7 +301,7 @@ def test_health_parts_follow_the_data(account, django_assert_num_queries):
     for kpi in plan.kpis.all():
         kpi_refresh_latest(kpi=kpi)
     with django_assert_num_queries(4):
-        health = selectors.account_health(account, TODAY)
+        health = account_health(account, TODAY)
     parts = {p.key: p for p in health.parts}
     assert parts["kpi"].value == pytest.approx(0.75)  # (0.5 + 1.0 capped) / 2
     assert parts["actions"].value == pytest.approx(0.5)
@@ -321,7 +321,7 @@ def test_health_matches_the_dashboard_definition(scenario):
         ContractFactory(account=account, end_date=TODAY + dt.timedelta(days=10))
     if scenario == "opponents":
         StakeholderFactory(account=account, buying_role="decision_maker", attitude=-2)
-    mine = selectors.account_health(account, TODAY)
+    mine = account_health(account, TODAY)
     theirs = health_scores(Account.objects.filter(pk=account.pk), TODAY)[account.pk]
     assert mine.score == theirs.score
     parts = {p.key: p.value for p in mine.parts}

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Account, AccountTeamMember, Contract, Meeting, Opportunity
-from kam.models import Role
+from kam.core.models import Role
 from tests.factories import (
     AccountFactory,
     ContractFactory,

@@ -9,8 +9,8 @@ import pytest
 from django.db import connection, transaction
 from django.db.models import Sum
 
+from accounts.models import LIVE_CONTRACT as LIVE  # what the dashboard calls live
 from accounts.models import Account, AccountContractValue, Contract
-from kam.dashboard import LIVE_CONTRACT as LIVE  # what the dashboard calls live
 from tests.factories import AccountFactory, ContractFactory
 
 pytestmark = pytest.mark.django_db

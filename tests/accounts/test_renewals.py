@@ -17,7 +17,7 @@ HX = {"HTTP_HX_REQUEST": "true"}
 @pytest.fixture(autouse=True)
 def _english(owner, member, outsider, manager):
     """The assertions read the English messages: the personas work in English."""
-    from kam.models import User
+    from kam.core.models import User
 
     User.objects.filter(pk__in=[owner.pk, member.pk, outsider.pk, manager.pk]).update(language="en")
 

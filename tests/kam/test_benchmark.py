@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Account, AccountContractValue, Contract
-from kam import benchmark
+from kam.tools import benchmark
 from plans.models import KPI, AccountPlan, ActionItem, Goal, KPIMeasurement
 from stakeholders.models import Stakeholder
 

@@ -10,7 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from kam import dashboard as d
+from accounts.health import health_scores, refresh_health
+from kam.dashboard import figures as d
 from plans.services import kpi_refresh_latest
 from tests.factories import (
     AccountFactory,
@@ -128,7 +129,7 @@ def book(owner, outsider):
 
     StakeholderFactory(account=a, buying_role="decision_maker", attitude=2)
     StakeholderFactory(account=b, buying_role="decision_maker", attitude=0)  # cold
-    d.refresh_health(TODAY)
+    refresh_health(TODAY)
     return {"a": a, "b": b, "c": c, "x": x}
 
 
@@ -204,7 +205,7 @@ def test_overdue_by_owner(frozen, book, manager, owner):
 
 
 def test_health_scores_by_hand(frozen, book, manager):
-    health = d.health_scores(d.portfolio(manager, d.Filters()), TODAY)
+    health = health_scores(d.portfolio(manager, d.Filters()), TODAY)
     a, b, c = book["a"], book["b"], book["c"]
     # The stored score is the same computation.
     a.refresh_from_db()

@@ -24,9 +24,9 @@ from django.core import mail as outbox
 from django.db import connection
 from django_celery_beat.models import PeriodicTask
 
-from kam import tasks
 from kam.celery import app
-from kam.models import MailState, Notification, Reminder
+from kam.core.models import MailState, Notification, Reminder
+from kam.reminders import tasks
 from tests.factories import AccountFactory, ContractFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery_worker]
@@ -85,7 +85,7 @@ def test_schedule_is_in_the_database_for_admins():
     assert ("kam", "0004_health_schedule") in applied
     PeriodicTask.objects.all().delete()
     for name in ("0003_reminder_schedule", "0004_health_schedule"):
-        importlib.import_module(f"kam.migrations.{name}").create_schedule(apps, None)
+        importlib.import_module(f"kam.core.migrations.{name}").create_schedule(apps, None)
     assert ("kam", "0005_hourly_sweeps") in applied
     names = set(PeriodicTask.objects.values_list("task", flat=True))
     assert {
@@ -98,7 +98,7 @@ def test_schedule_is_in_the_database_for_admins():
     sweep = PeriodicTask.objects.get(task="kam.run_reminder_sweeps")
     assert str(sweep.crontab.timezone) == "Asia/Tokyo"
     assert (sweep.crontab.hour, sweep.crontab.minute) == ("6", "30")
-    importlib.import_module("kam.migrations.0005_hourly_sweeps").hourly(apps, None)
+    importlib.import_module("kam.core.migrations.0005_hourly_sweeps").hourly(apps, None)
     sweep.refresh_from_db()
     assert (sweep.crontab.hour, sweep.crontab.minute) == ("*", "5")
     digests = PeriodicTask.objects.get(task="kam.send_daily_digests")

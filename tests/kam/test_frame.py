@@ -115,7 +115,7 @@ def test_my_day_query_count_does_not_grow(client, owner, account, django_assert_
 
 
 def test_my_day_shows_the_first_items_and_counts_them_all(owner, outsider, account, time_machine):
-    from kam.selectors import SHOWN, my_day
+    from kam.dashboard.my_day import SHOWN, my_day
 
     time_machine.move_to(dt.datetime(2026, 11, 18, 9, 0, tzinfo=dt.UTC))  # a Wednesday
     today = dt.date(2026, 11, 18)
@@ -144,7 +144,7 @@ def test_my_day_shows_the_first_items_and_counts_them_all(owner, outsider, accou
 
 
 def test_my_day_counts_nothing_when_there_is_nothing(owner):
-    from kam.selectors import my_day
+    from kam.dashboard.my_day import my_day
 
     day = my_day(user=owner, today=dt.date(2026, 11, 18))
     assert (day.overdue_count, day.week_count, day.renewal_count, day.plans_due_count) == (

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from kam.models import Notification, ReminderKind
+from kam.core.models import Notification, ReminderKind
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

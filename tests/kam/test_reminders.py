@@ -8,8 +8,9 @@ from django.core import mail as outbox
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from kam import mail, reminders
-from kam.models import MailState, Notification, Reminder, ReminderKind
+from kam.core.models import MailState, Notification, Reminder, ReminderKind
+from kam.reminders import engine as reminders
+from kam.reminders import mail
 from tests.factories import (
     AccountFactory,
     ActionFactory,
@@ -289,7 +290,7 @@ def test_digest_mail_failure_keeps_items_for_the_retry():
 
 
 def test_task_enqueued_in_a_rolled_back_transaction_is_never_sent():
-    from kam import tasks
+    from kam.reminders import tasks
 
     contract_with_deadline(TODAY + dt.timedelta(days=5))
     reminders.sweep("renewals", today=TODAY)
@@ -331,7 +332,7 @@ def test_two_sweeps_at_the_same_time_record_once():
 
 
 def test_weekly_manager_digest_lists_risks_once():
-    from kam.models import Role
+    from kam.core.models import Role
 
     manager = UserFactory(role=Role.MANAGER, email="boss@example.com", language="en")
     UserFactory(role=Role.MANAGER, email="", language="en")  # no address: skipped
@@ -382,7 +383,7 @@ def test_send_reminders_command_refuses_a_bad_date():
 
 
 def test_digests_wait_for_the_digest_hour_then_go_once(time_machine, settings):
-    from kam import tasks
+    from kam.reminders import tasks
 
     settings.DIGEST_HOUR = 7
     owner = UserFactory(email="early@example.com")

@@ -3,7 +3,7 @@
 import gc
 import weakref
 
-from kam.runtime import settle_heap
+from kam.core.runtime import settle_heap
 
 
 def test_settle_heap_freezes_what_is_loaded_and_collects_the_rest():

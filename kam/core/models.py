@@ -1,0 +1,221 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .db import valid_choice
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Role(models.TextChoices):
+    REP = "rep", _("Sales rep / key account manager")
+    MANAGER = "manager", _("Manager")
+    ADMIN = "admin", _("Administrator")
+
+
+class Language(models.TextChoices):
+    JA = "ja", _("Japanese")
+    EN = "en", _("English")
+
+
+class User(AbstractUser):
+    """A person who signs in. The role decides what they may see across the portfolio."""
+
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.REP)
+    name_kana = models.CharField(_("name reading (kana)"), max_length=150, blank=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=Language.choices, default=Language.JA
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Tokyo")
+    digest_enabled = models.BooleanField(
+        _("daily digest mail"),
+        default=True,
+        help_text=_("Send me one mail a day with my reminders."),
+    )
+
+    objects = UserManager()
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            valid_choice("role", Role, name="user_role_valid"),
+            valid_choice("language", Language, name="user_language_valid"),
+        ]
+
+    def __str__(self) -> str:
+        full = self.get_full_name()
+        return full or self.username
+
+    def get_full_name(self) -> str:
+        # Japanese order: family name first.
+        if self.language == Language.JA or not self.first_name:
+            return f"{self.last_name} {self.first_name}".strip()
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def sees_whole_portfolio(self) -> bool:
+        """Managers and admins read every account; reps only their own and their teams'."""
+        return self.is_superuser or self.role in (Role.MANAGER, Role.ADMIN)
+
+
+class ReminderKind(models.TextChoices):
+    RENEWAL_DUE = "renewal_due", _("Renewal deadline approaching")
+    RENEWAL_OVERDUE = "renewal_overdue", _("Renewal deadline passed without a decision")
+    PRICE_REVIEW = "price_review", _("Price review due")
+    PLAN_REVIEW = "plan_review", _("Account plan review due")
+    ACTION_DUE = "action_due", _("Action item due soon")
+    ACTION_OVERDUE = "action_overdue", _("Action item overdue")
+    GOAL_MISSED = "goal_missed", _("SMART goal past its due date and not met")
+
+
+class MailState(models.TextChoices):
+    NONE = "none", _("No immediate mail")
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+
+
+class Reminder(models.Model):
+    """One reminder for one person about one object's due date at one lead time.
+
+    The unique key is the promise that nothing is ever sent twice: a sweep inserts what is
+    due and the database drops what was already recorded, whatever retried, raced or crashed.
+    """
+
+    kind = models.CharField(_("kind"), max_length=32, choices=ReminderKind.choices)
+    recipient = models.ForeignKey(
+        User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    # The object is named by its kind's model: contracts for renewals and price reviews,
+    # plans for plan reviews, action items, goals.
+    object_id = models.BigIntegerField(_("object id"))
+    due_date = models.DateField(_("due date"))
+    lead_days = models.SmallIntegerField(
+        _("days before due"), help_text=_("Negative when the due date has passed.")
+    )
+    account = models.ForeignKey(
+        "accounts.Account",
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="reminders",
+    )
+    title = models.CharField(_("title"), max_length=300)
+    url = models.CharField(_("link"), max_length=300)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    notified_at = models.DateTimeField(_("notified in app at"), null=True, blank=True)
+    mail_state = models.CharField(
+        _("immediate mail"), max_length=16, choices=MailState.choices, default=MailState.NONE
+    )
+    mail_claimed_at = models.DateTimeField(_("mail claimed at"), null=True, blank=True)
+    mailed_at = models.DateTimeField(_("mailed at"), null=True, blank=True)
+    mail_attempts = models.PositiveSmallIntegerField(_("mail attempts"), default=0)
+    digested_at = models.DateTimeField(_("in digest at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminder log")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_id", "due_date", "lead_days", "recipient"],
+                name="reminder_sent_once",
+            ),
+            valid_choice("kind", ReminderKind, name="reminder_kind_valid"),
+            valid_choice("mail_state", MailState, name="reminder_mail_state_valid"),
+            models.CheckConstraint(
+                condition=~models.Q(mail_state=MailState.SENT) | models.Q(mailed_at__isnull=False),
+                name="reminder_mailed_at_when_sent",
+            ),
+        ]
+        indexes = [
+            # Delivery picks up what has not reached the notification centre yet.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(notified_at__isnull=True),
+                name="reminder_to_notify",
+            ),
+            models.Index(
+                fields=["mail_state", "mail_claimed_at"],
+                condition=models.Q(mail_state__in=["pending", "sending"]),
+                name="reminder_mail_queue",
+            ),
+            # The daily digest: a recipient's reminders not yet in a digest.
+            models.Index(
+                fields=["recipient", "created_at"],
+                condition=models.Q(digested_at__isnull=True),
+                name="reminder_digest_queue",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Notification(models.Model):
+    """What the notification centre shows; one per reminder (or other event) and person."""
+
+    recipient = models.ForeignKey(
+        User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    reminder = models.OneToOneField(
+        Reminder,
+        verbose_name=_("reminder"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notification",
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=ReminderKind.choices)
+    title = models.CharField(_("title"), max_length=300)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # Unread count in the header and the notification list.
+            models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DigestLog(models.Model):
+    """One digest mail per person per day: claimed by inserting this row."""
+
+    recipient = models.ForeignKey(
+        User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="digests"
+    )
+    digest_date = models.DateField(_("digest date"))
+    kind = models.CharField(
+        _("kind"),
+        max_length=16,
+        choices=[("daily", _("Daily digest")), ("weekly", _("Weekly portfolio digest"))],
+        default="daily",
+    )
+    claimed_at = models.DateTimeField(_("claimed at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    item_count = models.PositiveIntegerField(_("items"), default=0)
+
+    class Meta:
+        verbose_name = _("digest mail")
+        verbose_name_plural = _("digest mails")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "digest_date", "kind"], name="digest_once_per_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} {self.digest_date}"
