@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from kam.core.forms import DATE, DATETIME_LOCAL, FieldsOnlyModelForm
+from kam.core.forms import DATE, DATETIME_LOCAL, FieldsOnlyModelForm, ends_after_start
 
 from .models import (
     Account,
@@ -20,14 +20,8 @@ from .models import (
     OpportunityStage,
     currency_validator,
 )
+from .services import ACCOUNT_EDITABLE_FIELDS, ACCOUNT_FACT_FIELDS, ACCOUNT_SCORE_FIELDS
 
-SCORE_FIELDS = (
-    "score_revenue_size",
-    "score_industry_position",
-    "score_growth_rate",
-    "score_fit",
-    "score_relationship",
-)
 SCORE_CHOICES = [
     (1, _("1 – very low")),
     (2, _("2 – low")),
@@ -35,6 +29,23 @@ SCORE_CHOICES = [
     (4, _("4 – high")),
     (5, _("5 – very high")),
 ]
+
+
+# Three letters, shown as capitals on phones: JPY, USD, EUR.
+CURRENCY_INPUT = forms.TextInput(attrs={"maxlength": 3, "autocapitalize": "characters", "size": 4})
+
+
+def new_contract_number(number: str) -> str:
+    """Contract numbers are unique; saying so here puts the message beside the field."""
+    number = number.strip()
+    if Contract.objects.filter(number=number).exists():
+        raise ValidationError(_("A contract with this number already exists."))
+    return number
+
+
+def contract_term_checked(form: forms.BaseForm) -> dict:
+    message = _("The end date must be after the start date.")
+    return ends_after_start(form, "start_date", "end_date", message)
 
 
 def _currency_code(value: str) -> str:
@@ -58,45 +69,14 @@ class AccountForm(FieldsOnlyModelForm):
 
     class Meta:
         model = Account
-        fields = [
-            "name",
-            "name_kana",
-            "industry",
-            "website",
-            "headquarters",
-            "annual_revenue",
-            "revenue_currency",
-            "employees",
-            "tier",
-            "status",
-            "owner",
-            *SCORE_FIELDS,
-            "description",
-        ]
+        fields = list(ACCOUNT_EDITABLE_FIELDS)
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
-            "revenue_currency": forms.TextInput(
-                attrs={"maxlength": 3, "autocapitalize": "characters", "size": 4}
-            ),
+            "revenue_currency": CURRENCY_INPUT,
         }
         error_messages = {
             "name": {"required": _("Enter the company name.")},
         }
-
-    facts = (
-        "name",
-        "name_kana",
-        "industry",
-        "website",
-        "headquarters",
-        "annual_revenue",
-        "revenue_currency",
-        "employees",
-        "tier",
-        "status",
-        "owner",
-        "description",
-    )
 
     def __init__(self, *args, owners: QuerySet, rep_only: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -107,7 +87,7 @@ class AccountForm(FieldsOnlyModelForm):
             owner.error_messages["invalid_choice"] = _(
                 "Only a manager can make someone else the owner of an account."
             )
-        for name in SCORE_FIELDS:
+        for name in ACCOUNT_SCORE_FIELDS:
             self.fields[name] = forms.TypedChoiceField(
                 label=capfirst(Account._meta.get_field(name).verbose_name),
                 choices=SCORE_CHOICES,
@@ -123,10 +103,10 @@ class AccountForm(FieldsOnlyModelForm):
         return _currency_code(self.cleaned_data.get("revenue_currency", ""))
 
     def fact_fields(self) -> list:
-        return [self[name] for name in self.facts]
+        return [self[name] for name in ACCOUNT_FACT_FIELDS]
 
     def score_fields(self) -> list:
-        return [self[name] for name in SCORE_FIELDS]
+        return [self[name] for name in ACCOUNT_SCORE_FIELDS]
 
 
 class TeamMemberForm(forms.Form):
@@ -173,7 +153,7 @@ class ContractForm(FieldsOnlyModelForm):
             "end_date": DATE,
             "next_price_review_date": DATE,
             "sla_terms": forms.Textarea(attrs={"rows": 2}),
-            "currency": forms.TextInput(attrs={"maxlength": 3, "size": 4}),
+            "currency": CURRENCY_INPUT,
         }
         error_messages = {
             "number": {"required": _("Enter the contract number.")},
@@ -187,17 +167,11 @@ class ContractForm(FieldsOnlyModelForm):
         return _currency_code(self.cleaned_data.get("currency", ""))
 
     def clean_number(self) -> str:
-        number = self.cleaned_data["number"].strip()
-        if Contract.objects.filter(number=number).exists():
-            raise ValidationError(_("A contract with this number already exists."))
-        return number
+        return new_contract_number(self.cleaned_data["number"])
 
     def clean(self) -> dict:
-        data = super().clean()
-        start, end = data.get("start_date"), data.get("end_date")
-        if start and end and end <= start:
-            self.add_error("end_date", _("The end date must be after the start date."))
-        return data
+        super().clean()
+        return contract_term_checked(self)
 
 
 class OpportunityForm(FieldsOnlyModelForm):
@@ -218,7 +192,7 @@ class OpportunityForm(FieldsOnlyModelForm):
         widgets = {
             "expected_close_date": DATE,
             "notes": forms.Textarea(attrs={"rows": 2}),
-            "currency": forms.TextInput(attrs={"maxlength": 3, "size": 4}),
+            "currency": CURRENCY_INPUT,
         }
         error_messages = {
             "title": {"required": _("Name the product or service.")},

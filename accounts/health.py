@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from plans.models import KPI, LIVE_PLAN, ActionItem, ActionStatus
 from stakeholders.models import Stakeholder
 
-from .models import OPEN_CONTRACT, Account, Contract, ContractStatus
+from .models import HEALTH_FIELDS, OPEN_CONTRACT, Account, Contract, ContractStatus
 
 # Buying roles whose attitude the health score weighs.
 DECIDERS = ["decision_maker", "economic_buyer"]
@@ -159,17 +159,7 @@ def refresh_health(today: dt.date, accounts: QuerySet | None = None) -> int:
                     account.health_score, account.health_kpi = h.score, h.kpi
                     account.health_actions, account.health_renewal = h.actions, h.renewal
                     account.health_sentiment, account.health_computed_at = h.sentiment, now
-                Account.objects.bulk_update(
-                    rows,
-                    [
-                        "health_score",
-                        "health_kpi",
-                        "health_actions",
-                        "health_renewal",
-                        "health_sentiment",
-                        "health_computed_at",
-                    ],
-                )
+                Account.objects.bulk_update(rows, HEALTH_FIELDS)
     return len(ids)
 
 

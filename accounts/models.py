@@ -79,9 +79,7 @@ ATTRACTIVE_FROM = 9
 STRONG_FROM = 6
 
 # Derived, by the database or by refresh_health: never typed in, and no history of their own.
-ACCOUNT_COMPUTED_FIELDS = (
-    "priority_score",
-    "quadrant",
+HEALTH_FIELDS = (
     "health_score",
     "health_kpi",
     "health_actions",
@@ -89,6 +87,7 @@ ACCOUNT_COMPUTED_FIELDS = (
     "health_sentiment",
     "health_computed_at",
 )
+ACCOUNT_COMPUTED_FIELDS = ("priority_score", "quadrant", *HEALTH_FIELDS)
 
 
 class Account(TimeStampedModel):

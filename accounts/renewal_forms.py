@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .forms import contract_term_checked, new_contract_number
 from .models import Contract, ContractStatus, currency_validator
 
 
@@ -20,17 +21,11 @@ class RenewForm(forms.Form):
     auto_renew = forms.BooleanField(label=_("Auto-renews"), required=False)
 
     def clean_number(self):
-        number = self.cleaned_data["number"].strip()
-        if Contract.objects.filter(number=number).exists():
-            raise forms.ValidationError(_("A contract with this number already exists."))
-        return number
+        return new_contract_number(self.cleaned_data["number"])
 
     def clean(self):
-        data = super().clean()
-        start, end = data.get("start_date"), data.get("end_date")
-        if start and end and end <= start:
-            self.add_error("end_date", _("The end date must be after the start date."))
-        return data
+        super().clean()
+        return contract_term_checked(self)
 
     @classmethod
     def initial_for(cls, contract: Contract) -> dict:

@@ -134,59 +134,68 @@ def _pipeline_url(contract: Contract) -> str:
     return reverse("renewals:pipeline") + f"#contract-row-{contract.pk}"
 
 
-@require_POST
-@login_required
-def start_renewal(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def _decide(request: HtmxHttpRequest, pk: int, *, save, row, form=None, template=""):
+    """A renewal decision on one pipeline row. The row answers for itself (with what `row`
+    makes of the decision); a decision that needs details opens its form (`template`) in the
+    row's place."""
     return edit_flow(
         request,
         queryset=_contracts(),
         pk=pk,
-        save=lambda contract, form: renewals.contract_start_renewal(
+        form=form,
+        save=lambda contract, bound: save(contract, bound.cleaned_data),
+        redirect=lambda contract, decided: _pipeline_url(contract),
+        saved=lambda contract, decided, notice: _row(request, contract, **row(decided)),
+        show=lambda contract, bound: (
+            TemplateResponse(request, template, {"contract": contract, "form": bound})
+            if template
+            else _row(request, contract, error=error_text(bound))
+        ),
+    )
+
+
+@require_POST
+@login_required
+def start_renewal(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return _decide(
+        request,
+        pk,
+        save=lambda contract, data: renewals.contract_start_renewal(
             contract=contract, user=request.user
         ),
-        redirect=lambda contract, started: _pipeline_url(contract),
-        saved=lambda contract, *rest: _row(request, contract),
-        show=lambda contract, form: _row(request, contract, error=error_text(form)),
+        row=lambda started: {},
     )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def renew(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    return edit_flow(
+    return _decide(
         request,
-        queryset=_contracts(),
-        pk=pk,
+        pk,
         form=lambda contract, data: RenewForm(
             data, initial=None if data else RenewForm.initial_for(contract)
         ),
-        save=lambda contract, form: renewals.contract_renew(
-            contract=contract, user=request.user, **form.cleaned_data
+        save=lambda contract, data: renewals.contract_renew(
+            contract=contract, user=request.user, **data
         ),
-        redirect=lambda contract, successor: _pipeline_url(contract),
-        saved=lambda contract, successor, notice: _row(request, contract, successor=successor),
-        show=lambda contract, form: TemplateResponse(
-            request, "renewals/_renew_form.html", {"contract": contract, "form": form}
-        ),
+        template="renewals/_renew_form.html",
+        row=lambda successor: {"successor": successor},
     )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def close(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    return edit_flow(
+    return _decide(
         request,
-        queryset=_contracts(),
-        pk=pk,
+        pk,
         form=lambda contract, data: CloseForm(data),
-        save=lambda contract, form: renewals.contract_close(
-            contract=contract, user=request.user, **form.cleaned_data
+        save=lambda contract, data: renewals.contract_close(
+            contract=contract, user=request.user, **data
         ),
-        redirect=lambda contract, closed: _pipeline_url(contract),
-        saved=lambda contract, *rest: _row(request, contract),
-        show=lambda contract, form: TemplateResponse(
-            request, "renewals/_close_form.html", {"contract": contract, "form": form}
-        ),
+        template="renewals/_close_form.html",
+        row=lambda closed: {},
     )
 
 

@@ -34,7 +34,8 @@ from .models import (
     Tier,
 )
 
-ACCOUNT_EDITABLE_FIELDS = (
+# What people type about an account: the facts, then the five investment scores.
+ACCOUNT_FACT_FIELDS = (
     "name",
     "name_kana",
     "industry",
@@ -47,12 +48,15 @@ ACCOUNT_EDITABLE_FIELDS = (
     "status",
     "owner",
     "description",
+)
+ACCOUNT_SCORE_FIELDS = (
     "score_revenue_size",
     "score_industry_position",
     "score_growth_rate",
     "score_fit",
     "score_relationship",
 )
+ACCOUNT_EDITABLE_FIELDS = (*ACCOUNT_FACT_FIELDS, *ACCOUNT_SCORE_FIELDS)
 
 
 def _check_owner(*, user: User, owner: User, current_owner_id: int | None) -> None:

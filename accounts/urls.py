@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import renewal_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -22,4 +22,13 @@ urlpatterns = [
     path("<int:pk>/plans/", views.account_plans, name="plans"),
     path("<int:pk>/meetings/", views.meetings, name="meetings"),
     path("<int:pk>/meetings/add/", views.meeting_add, name="meeting_add"),
+]
+
+# The renewal pipeline is its own section of the site, under /renewals/ (namespace renewals).
+renewal_urlpatterns = [
+    path("", renewal_views.pipeline, name="pipeline"),
+    path("<int:pk>/row/", renewal_views.row, name="row"),
+    path("<int:pk>/start/", renewal_views.start_renewal, name="start"),
+    path("<int:pk>/renew/", renewal_views.renew, name="renew"),
+    path("<int:pk>/close/", renewal_views.close, name="close"),
 ]

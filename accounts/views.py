@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kam.core.edit import edit_flow
 from kam.core.forms import error_text
-from kam.core.http import HtmxHttpRequest, is_fragment, render_page, render_swap
+from kam.core.http import SWAP_OPTIONS, HtmxHttpRequest, is_fragment, render_page, render_swap
 
 from . import health, selectors, services
 from .forms import (
@@ -203,19 +203,14 @@ def _section(request: HtmxHttpRequest, account: Account, partial: str, **extra) 
     return render_page(request, DETAIL, _page_context(request, account, **extra), partial=partial)
 
 
-def _saved(
-    request: HtmxHttpRequest,
-    account: Account,
-    partial: str,
-    *,
-    notice: str,
-    target: str | None = None,
-    also: tuple[str, ...] = (),
-    **extra,
-) -> HttpResponse:
-    """The section a write changed, for htmx, with the notice that says what happened."""
-    context = _page_context(request, account, notice=notice, **extra)
-    return render_swap(request, DETAIL, context, partial=partial, target=target, also=also)
+def _saved(request: HtmxHttpRequest, account: Account, partial: str, **options) -> HttpResponse:
+    """The section a write changed, for htmx, with the notice that says what happened.
+
+    `target` and `also` say where it goes (render_swap); other options are page context.
+    """
+    swap = {key: options.pop(key) for key in SWAP_OPTIONS if key in options}
+    context = _page_context(request, account, **options)
+    return render_swap(request, DETAIL, context, partial=partial, **swap)
 
 
 def _account_url(account_id: int, anchor: str) -> str:

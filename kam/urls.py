@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts.urls import renewal_urlpatterns
 from kam.core import views
 from kam.dashboard import views as dashboard_views
 
@@ -21,7 +22,7 @@ urlpatterns = [
     path("notifications/read/", views.notifications_mark_read, name="notifications_mark_read"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
     path("accounts/", include("accounts.urls")),
-    path("renewals/", include("accounts.renewal_urls")),
+    path("renewals/", include((renewal_urlpatterns, "renewals"))),
     path("plans/", include("plans.urls")),
     path("stakeholders/", include("stakeholders.urls")),
     path("admin/", admin.site.urls),

@@ -7,9 +7,16 @@ from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from kam.core.forms import DATE, FieldsOnlyModelForm
+from kam.core.forms import DATE, FieldsOnlyModelForm, ends_after_start
 
 from .models import AccountPlan, CustomerNeed, Goal, PlanStatus
+from .services import (
+    GOAL_FIELDS,
+    NEED_FIELDS,
+    PLAN_BASIC_FIELDS,
+    PLAN_PROFILE_FIELDS,
+    PLAN_VALUE_FIELDS,
+)
 
 
 def _short(day) -> str:
@@ -21,15 +28,7 @@ class PlanForm(FieldsOnlyModelForm):
 
     class Meta:
         model = AccountPlan
-        fields = [
-            "title",
-            "period_start",
-            "period_end",
-            "status",
-            "owner",
-            "review_cadence_months",
-            "next_review_date",
-        ]
+        fields = list(PLAN_BASIC_FIELDS)
         widgets = {"period_start": DATE, "period_end": DATE, "next_review_date": DATE}
         help_texts = {
             "next_review_date": _("Leave empty to review one cadence from today."),
@@ -44,11 +43,9 @@ class PlanForm(FieldsOnlyModelForm):
         self.fields["owner"].empty_label = None
 
     def clean(self):
-        data = super().clean()
-        start, end = data.get("period_start"), data.get("period_end")
-        if start and end and end <= start:
-            self.add_error("period_end", _("The period must end after it starts."))
-        return data
+        super().clean()
+        message = _("The period must end after it starts.")
+        return ends_after_start(self, "period_start", "period_end", message)
 
 
 class PlanEditForm(PlanForm):
@@ -65,19 +62,14 @@ class PlanStatusForm(forms.Form):
 class ValuePropositionForm(FieldsOnlyModelForm):
     class Meta:
         model = AccountPlan
-        fields = ["value_who", "value_what", "value_when", "value_how"]
+        fields = list(PLAN_VALUE_FIELDS)
         widgets = {f: forms.Textarea(attrs={"rows": 3}) for f in fields}
 
 
 class CustomerProfileForm(FieldsOnlyModelForm):
     class Meta:
         model = AccountPlan
-        fields = [
-            "profile_organisation",
-            "profile_decision_process",
-            "profile_culture",
-            "profile_business_goals",
-        ]
+        fields = list(PLAN_PROFILE_FIELDS)
         widgets = {f: forms.Textarea(attrs={"rows": 3}) for f in fields}
 
 
@@ -101,7 +93,7 @@ class NeedForm(FieldsOnlyModelForm):
 
     class Meta:
         model = CustomerNeed
-        fields = ["title", "kind", "source", "priority", "status", "description", "root_cause"]
+        fields = list(NEED_FIELDS)
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
             "root_cause": forms.Textarea(attrs={"rows": 2}),
@@ -124,19 +116,7 @@ class GoalForm(FieldsOnlyModelForm):
 
     class Meta:
         model = Goal
-        fields = [
-            "statement",
-            "category",
-            "metric",
-            "unit",
-            "baseline",
-            "target",
-            "current_value",
-            "achievable_because",
-            "need",
-            "due_date",
-            "status",
-        ]
+        fields = list(GOAL_FIELDS)
         widgets = {
             "achievable_because": forms.Textarea(attrs={"rows": 2}),
             "due_date": DATE,

@@ -105,6 +105,21 @@ class AccountPlan(TimeStampedModel):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def has_value_proposition(self) -> bool:
+        return any((self.value_who, self.value_what, self.value_when, self.value_how))
+
+    @property
+    def has_profile(self) -> bool:
+        return any(
+            (
+                self.profile_organisation,
+                self.profile_decision_process,
+                self.profile_culture,
+                self.profile_business_goals,
+            )
+        )
+
     def clean(self) -> None:
         super().clean()
         if (

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Account
 from kam.core.models import User
+from kam.core.services import assign_fields, save_fields
 
 from .models import (
     KPI,
@@ -104,7 +105,7 @@ def plan_mark_reviewed(
 
 
 # Fields a plan edit may touch; the account and the review bookkeeping are not among them.
-PLAN_EDITABLE_FIELDS = (
+PLAN_BASIC_FIELDS = (
     "title",
     "period_start",
     "period_end",
@@ -112,19 +113,20 @@ PLAN_EDITABLE_FIELDS = (
     "owner",
     "review_cadence_months",
     "next_review_date",
-    "value_who",
-    "value_what",
-    "value_when",
-    "value_how",
+)
+PLAN_VALUE_FIELDS = ("value_who", "value_what", "value_when", "value_how")
+PLAN_PROFILE_FIELDS = (
     "profile_organisation",
     "profile_decision_process",
     "profile_culture",
     "profile_business_goals",
 )
-NEED_FIELDS = ("kind", "title", "description", "root_cause", "source", "priority", "status")
+PLAN_EDITABLE_FIELDS = (*PLAN_BASIC_FIELDS, *PLAN_VALUE_FIELDS, *PLAN_PROFILE_FIELDS)
+NEED_FIELDS = ("title", "kind", "source", "priority", "status", "description", "root_cause")
+# In the order of the SMART letters, as the goal form shows them.
 GOAL_FIELDS = (
-    "category",
     "statement",
+    "category",
     "metric",
     "unit",
     "baseline",
@@ -233,13 +235,9 @@ def plan_create(
 @transaction.atomic
 def plan_update(*, plan: AccountPlan, data: Mapping[str, Any]) -> AccountPlan:
     """Change any editable part of a plan: basics, status, value proposition or profile."""
-    unknown = set(data) - set(PLAN_EDITABLE_FIELDS)
-    if unknown:
-        raise ValueError(f"Not editable on a plan: {sorted(unknown)}")
     # Lock the row so two people switching status at once cannot both pass the check.
     AccountPlan.objects.select_for_update().filter(pk=plan.pk).first()
-    for field, value in data.items():
-        setattr(plan, field, value)
+    assign_fields(plan, data, PLAN_EDITABLE_FIELDS)
     _check_period(plan=plan)
     _check_one_active(plan=plan)
     plan.full_clean()
@@ -249,29 +247,14 @@ def plan_update(*, plan: AccountPlan, data: Mapping[str, Any]) -> AccountPlan:
     return plan
 
 
-def _assign(instance: Any, data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise ValueError(f"Not editable: {sorted(unknown)}")
-    for field, value in data.items():
-        setattr(instance, field, value)
-
-
 @transaction.atomic
 def need_create(*, plan: AccountPlan, data: Mapping[str, Any]) -> CustomerNeed:
-    need = CustomerNeed(plan=plan)
-    _assign(need, data, NEED_FIELDS)
-    need.full_clean()
-    need.save()
-    return need
+    return save_fields(CustomerNeed(plan=plan), data, NEED_FIELDS)
 
 
 @transaction.atomic
 def need_update(*, need: CustomerNeed, data: Mapping[str, Any]) -> CustomerNeed:
-    _assign(need, data, NEED_FIELDS)
-    need.full_clean()
-    need.save()
-    return need
+    return save_fields(need, data, NEED_FIELDS)
 
 
 @transaction.atomic
@@ -283,21 +266,12 @@ def need_delete(*, need: CustomerNeed) -> None:
 @transaction.atomic
 def goal_create(*, plan: AccountPlan, data: Mapping[str, Any]) -> Goal:
     """Add a SMART goal; Goal.clean refuses one that is not measurable or not time-bound."""
-    goal = Goal(plan=plan)
-    _assign(goal, data, GOAL_FIELDS)
-    goal.full_clean()
-    goal.save()
-    goal.refresh_from_db()
-    return goal
+    return save_fields(Goal(plan=plan), data, GOAL_FIELDS, refresh=True)
 
 
 @transaction.atomic
 def goal_update(*, goal: Goal, data: Mapping[str, Any]) -> Goal:
-    _assign(goal, data, GOAL_FIELDS)
-    goal.full_clean()
-    goal.save()
-    goal.refresh_from_db()
-    return goal
+    return save_fields(goal, data, GOAL_FIELDS, refresh=True)
 
 
 @transaction.atomic

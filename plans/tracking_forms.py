@@ -15,6 +15,7 @@ from kam.core.forms import DATE, FieldsOnlyModelForm
 
 from .models import KPI, AccountPlan, ActionItem, ActionStatus, CompetitorPosition, Goal
 from .selectors import user_choices_for_account
+from .tracking_services import ACTION_FIELDS, COMPETITOR_FIELDS, KPI_FIELDS
 
 NUMBER_ERRORS = {
     "invalid": _("Enter a number, e.g. 120 or 95.5."),
@@ -37,7 +38,7 @@ def _plan_goals(plan: AccountPlan):
 class KPIForm(FieldsOnlyModelForm):
     class Meta:
         model = KPI
-        fields = ["name", "kind", "goal", "target", "unit", "direction"]
+        fields = list(KPI_FIELDS)
         help_texts = {
             "unit": _("e.g. JPY, deals, points, %."),
             "target": _("The value that means the KPI is met."),
@@ -89,19 +90,7 @@ class MeasurementForm(forms.Form):
 class CompetitorForm(FieldsOnlyModelForm):
     class Meta:
         model = CompetitorPosition
-        fields = [
-            "competitor",
-            "threat_level",
-            "share_of_wallet",
-            "products",
-            "pricing_strategy",
-            "marketing_strategy",
-            "relationship",
-            "strengths",
-            "weaknesses",
-            "differentiation",
-            "win_strategy",
-        ]
+        fields = list(COMPETITOR_FIELDS)
         widgets = {
             name: forms.Textarea(attrs={"rows": 2})
             for name in fields
@@ -140,7 +129,7 @@ class ActionForm(FieldsOnlyModelForm):
 
     class Meta:
         model = ActionItem
-        fields = ["title", "phase", "owner", "due_date", "goal", "description", "resources"]
+        fields = list(ACTION_FIELDS)
         widgets = {
             "due_date": DATE,
             "description": forms.Textarea(attrs={"rows": 2}),

@@ -10,12 +10,13 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import models, transaction
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.core.models import User
+from kam.core.services import full_clean, save_fields
 
 from . import services
 from .charts import format_value
@@ -28,7 +29,7 @@ from .models import (
     KPIMeasurement,
 )
 
-KPI_FIELDS = ("name", "kind", "goal", "unit", "target", "direction")
+KPI_FIELDS = ("name", "kind", "goal", "target", "unit", "direction")
 COMPETITOR_FIELDS = (
     "competitor",
     "products",
@@ -43,7 +44,7 @@ COMPETITOR_FIELDS = (
     "win_strategy",
 )
 # The status has its own one-click control, which also keeps completed_at in step.
-ACTION_FIELDS = ("phase", "title", "description", "owner", "due_date", "resources", "goal")
+ACTION_FIELDS = ("title", "phase", "owner", "due_date", "goal", "description", "resources")
 
 # Database constraints report themselves as errors of the whole object; these belong beside
 # one field, where the person who typed the value will look.
@@ -53,36 +54,7 @@ CONSTRAINT_FIELDS = {
     "competitor_once_per_plan": "competitor",
     "competitor_share_at_most_100": "share_of_wallet",
 }
-
-
-def _full_clean(instance: models.Model) -> None:
-    """full_clean(), with each constraint's message moved onto the field it is about."""
-    try:
-        instance.full_clean()
-    except ValidationError as exc:
-        if not hasattr(exc, "error_dict"):
-            raise
-        field_of = {
-            str(constraint.get_violation_error_message()): CONSTRAINT_FIELDS[constraint.name]
-            for constraint in instance._meta.constraints
-            if constraint.name in CONSTRAINT_FIELDS
-        }
-        errors: dict[str, list[ValidationError]] = {}
-        for name, items in exc.error_dict.items():
-            for item in items:
-                target = name
-                if name == NON_FIELD_ERRORS:
-                    target = field_of.get(" ".join(item.messages), name)
-                errors.setdefault(target, []).append(item)
-        raise ValidationError(errors) from None
-
-
-def _assign(instance: models.Model, data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise ValueError(f"Not editable: {sorted(unknown)}")
-    for name, value in data.items():
-        setattr(instance, name, value)
+ON_FIELDS = {"constraint_fields": CONSTRAINT_FIELDS}
 
 
 # KPIs
@@ -90,22 +62,13 @@ def _assign(instance: models.Model, data: Mapping[str, Any], allowed: tuple[str,
 
 @transaction.atomic
 def kpi_create(*, plan: AccountPlan, data: Mapping[str, Any]) -> KPI:
-    kpi = KPI(plan=plan)
-    _assign(kpi, data, KPI_FIELDS)
-    _full_clean(kpi)
-    kpi.save()
     # Attainment is computed by the database.
-    kpi.refresh_from_db()
-    return kpi
+    return save_fields(KPI(plan=plan), data, KPI_FIELDS, **ON_FIELDS, refresh=True)
 
 
 @transaction.atomic
 def kpi_update(*, kpi: KPI, data: Mapping[str, Any]) -> KPI:
-    _assign(kpi, data, KPI_FIELDS)
-    _full_clean(kpi)
-    kpi.save()
-    kpi.refresh_from_db()
-    return kpi
+    return save_fields(kpi, data, KPI_FIELDS, **ON_FIELDS, refresh=True)
 
 
 @transaction.atomic
@@ -154,21 +117,14 @@ def kpi_measurement_add(
 
 @transaction.atomic
 def competitor_create(*, plan: AccountPlan, data: Mapping[str, Any]) -> CompetitorPosition:
-    position = CompetitorPosition(plan=plan)
-    _assign(position, data, COMPETITOR_FIELDS)
-    _full_clean(position)
-    position.save()
-    return position
+    return save_fields(CompetitorPosition(plan=plan), data, COMPETITOR_FIELDS, **ON_FIELDS)
 
 
 @transaction.atomic
 def competitor_update(
     *, position: CompetitorPosition, data: Mapping[str, Any]
 ) -> CompetitorPosition:
-    _assign(position, data, COMPETITOR_FIELDS)
-    _full_clean(position)
-    position.save()
-    return position
+    return save_fields(position, data, COMPETITOR_FIELDS, **ON_FIELDS)
 
 
 @transaction.atomic
@@ -181,19 +137,12 @@ def competitor_delete(*, position: CompetitorPosition) -> None:
 
 @transaction.atomic
 def action_create(*, plan: AccountPlan, data: Mapping[str, Any]) -> ActionItem:
-    action = ActionItem(plan=plan)
-    _assign(action, data, ACTION_FIELDS)
-    _full_clean(action)
-    action.save()
-    return action
+    return save_fields(ActionItem(plan=plan), data, ACTION_FIELDS, **ON_FIELDS)
 
 
 @transaction.atomic
 def action_update(*, action: ActionItem, data: Mapping[str, Any]) -> ActionItem:
-    _assign(action, data, ACTION_FIELDS)
-    _full_clean(action)
-    action.save()
-    return action
+    return save_fields(action, data, ACTION_FIELDS, **ON_FIELDS)
 
 
 @transaction.atomic
@@ -213,6 +162,6 @@ def action_set_status(*, action: ActionItem, status: str) -> ActionItem:
         action.completed_at = timezone.now()
     else:
         action.completed_at = None
-    _full_clean(action)
+    full_clean(action, CONSTRAINT_FIELDS)
     action.save(update_fields=["status", "completed_at", "updated_at"])
     return action

@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -51,6 +52,11 @@ COMPETITORS = "plans/tracking/competitors.html"
 COMPETITOR_FORM = "plans/tracking/competitor_form.html"
 ACTIONS = "plans/tracking/actions.html"
 ACTION_FORM = "plans/tracking/action_form.html"
+SECTION_HEADINGS = {
+    "kpis": _lazy("KPIs"),
+    "competitors": _lazy("Competitor map"),
+    "actions": _lazy("Action plan"),
+}
 # The trend shows this many of the newest measurements; the card lists the first few of them.
 TREND_POINTS = 24
 RECENT_MEASUREMENTS = 3
@@ -95,17 +101,25 @@ def _section_response(
     With `target`, a form or a button inside the section asked, and the whole section
     replaces itself wherever that request meant to swap.
     """
-    context = {"active_nav": "plans", **context}
+    context = {"active_nav": "plans", "heading": SECTION_HEADINGS[section], **context}
     swap_onto = f"#{section}" if target and is_fragment(request) else None
     return render_swap(request, template, context, partial=section, target=swap_onto)
 
 
-def _form_response(request: HtmxHttpRequest, template: str, context: dict) -> TemplateResponse:
-    """A form as a fragment, or on a page of its own without JavaScript.
-
-    Errors come back with 200: htmx 2 does not swap error responses by default.
+def _form_response(
+    request: HtmxHttpRequest, template: str, context: dict, *, back: str, crumb: str
+) -> TemplateResponse:
+    """A form as a fragment, or on a page of its own (under the section `back` names) without
+    JavaScript. Errors come back with 200: htmx 2 does not swap error responses by default.
     """
-    context = {"active_nav": "plans", "standalone": not is_fragment(request), **context}
+    back_url = reverse(back, args=[context["plan"].pk])
+    context = {
+        "active_nav": "plans",
+        "standalone": not is_fragment(request),
+        "back": back_url,
+        "crumb": crumb,
+        **context,
+    }
     return render_page(request, template, context, partial="form")
 
 
@@ -115,6 +129,26 @@ def _changed(response: HttpResponse) -> HttpResponse:
 
 def _url(url_name: str, plan_pk: int, anchor: str) -> str:
     return f"{reverse(url_name, args=[plan_pk])}#{anchor}"
+
+
+def _plan_of(obj) -> AccountPlan:
+    return obj if isinstance(obj, AccountPlan) else obj.plan
+
+
+def _section_write(request: HtmxHttpRequest, section: str, **flow) -> HttpResponse:
+    """A write after which the whole section comes back: adding or deleting a KPI, an action
+    or a competitor, or editing a competitor. Without JavaScript, the section's page at the
+    item (or at the top, when the item is gone)."""
+    url_name, item, respond = SECTIONS[section]
+
+    def redirect(obj, result) -> str:
+        anchor = f"{item}-{result.pk}" if getattr(result, "pk", None) else section
+        return _url(url_name, _plan_of(obj).pk, anchor)
+
+    def saved(obj, result, notice) -> HttpResponse:
+        return _changed(respond(request, _plan_of(obj), target=True))
+
+    return edit_flow(request, redirect=redirect, saved=saved, **flow)
 
 
 # KPIs
@@ -199,20 +233,21 @@ def kpi_card(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
 
 
 def _kpi_form(request: HtmxHttpRequest, plan: AccountPlan, form, kpi=None) -> TemplateResponse:
-    return _form_response(request, KPI_FORM, {"plan": plan, "form": form, "kpi": kpi})
+    heading = _("Edit KPI") if kpi else _("Add a KPI")
+    context = {"plan": plan, "form": form, "kpi": kpi, "heading": heading}
+    return _form_response(request, KPI_FORM, context, back="plans:kpis", crumb=_("KPIs"))
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def kpi_create(request: HtmxHttpRequest, plan_pk: int) -> HttpResponse:
-    return edit_flow(
+    return _section_write(
         request,
+        "kpis",
         queryset=_plans(),
         pk=plan_pk,
         form=lambda plan, data: KPIForm(data, plan=plan),
         save=lambda plan, form: services.kpi_create(plan=plan, data=form.cleaned_data),
-        redirect=lambda plan, kpi: _url("plans:kpis", plan.pk, f"kpi-{kpi.pk}"),
-        saved=lambda plan, *_: _changed(_kpis_response(request, plan, target=True)),
         show=lambda plan, form: _kpi_form(request, plan, form),
     )
 
@@ -236,13 +271,12 @@ def kpi_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def kpi_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    return edit_flow(
+    return _section_write(
         request,
+        "kpis",
         queryset=_kpis(),
         pk=pk,
-        save=lambda kpi, _: services.kpi_delete(kpi=kpi),
-        redirect=lambda kpi, _: _url("plans:kpis", kpi.plan_id, "kpis"),
-        saved=lambda kpi, *_: _changed(_kpis_response(request, kpi.plan, target=True)),
+        save=lambda kpi, form: services.kpi_delete(kpi=kpi),
     )
 
 
@@ -296,21 +330,22 @@ def competitor_list(request: HtmxHttpRequest, plan_pk: int) -> TemplateResponse:
 
 
 def _competitor_form(request: HtmxHttpRequest, plan: AccountPlan, form, position=None):
-    context = {"plan": plan, "form": form, "position": position}
-    return _form_response(request, COMPETITOR_FORM, context)
+    heading = _("Edit competitor") if position else _("Add a competitor")
+    context = {"plan": plan, "form": form, "position": position, "heading": heading}
+    crumb = _("Competitor map")
+    return _form_response(request, COMPETITOR_FORM, context, back="plans:competitors", crumb=crumb)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def competitor_create(request: HtmxHttpRequest, plan_pk: int) -> HttpResponse:
-    return edit_flow(
+    return _section_write(
         request,
+        "competitors",
         queryset=_plans(),
         pk=plan_pk,
         form=lambda plan, data: CompetitorForm(data, plan=plan),
         save=lambda plan, form: services.competitor_create(plan=plan, data=form.cleaned_data),
-        redirect=lambda plan, new: _url("plans:competitors", plan.pk, f"competitor-{new.pk}"),
-        saved=lambda plan, *_: _changed(_competitors_response(request, plan, target=True)),
         show=lambda plan, form: _competitor_form(request, plan, form),
     )
 
@@ -318,16 +353,15 @@ def competitor_create(request: HtmxHttpRequest, plan_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def competitor_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    return edit_flow(
+    return _section_write(
         request,
+        "competitors",
         queryset=_competitors(),
         pk=pk,
         form=lambda position, data: CompetitorForm(data, instance=position, plan=position.plan),
         save=lambda position, form: services.competitor_update(
             position=position, data=form.cleaned_data
         ),
-        redirect=lambda pos, _: _url("plans:competitors", pos.plan_id, f"competitor-{pos.pk}"),
-        saved=lambda pos, *_: _changed(_competitors_response(request, pos.plan, target=True)),
         show=lambda pos, form: _competitor_form(request, pos.plan, form, pos),
     )
 
@@ -335,13 +369,12 @@ def competitor_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def competitor_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    return edit_flow(
+    return _section_write(
         request,
+        "competitors",
         queryset=_competitors(),
         pk=pk,
-        save=lambda position, _: services.competitor_delete(position=position),
-        redirect=lambda pos, _: _url("plans:competitors", pos.plan_id, "competitors"),
-        saved=lambda pos, *_: _changed(_competitors_response(request, pos.plan, target=True)),
+        save=lambda position, form: services.competitor_delete(position=position),
     )
 
 
@@ -404,20 +437,22 @@ def _new_action_form(request: HtmxHttpRequest, plan: AccountPlan, data) -> Actio
 
 
 def _action_form(request: HtmxHttpRequest, plan: AccountPlan, form, action=None):
-    return _form_response(request, ACTION_FORM, {"plan": plan, "form": form, "action": action})
+    heading = _("Edit action") if action else _("Add an action")
+    context = {"plan": plan, "form": form, "action": action, "heading": heading}
+    crumb = _("Action plan")
+    return _form_response(request, ACTION_FORM, context, back="plans:action_plan", crumb=crumb)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def action_create(request: HtmxHttpRequest, plan_pk: int) -> HttpResponse:
-    return edit_flow(
+    return _section_write(
         request,
+        "actions",
         queryset=_plans(),
         pk=plan_pk,
         form=lambda plan, data: _new_action_form(request, plan, data),
         save=lambda plan, form: services.action_create(plan=plan, data=form.cleaned_data),
-        redirect=lambda plan, new: _url("plans:action_plan", plan.pk, f"action-{new.pk}"),
-        saved=lambda plan, *_: _changed(_actions_response(request, plan, target=True)),
         show=lambda plan, form: _action_form(request, plan, form),
     )
 
@@ -450,13 +485,12 @@ def action_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def action_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    return edit_flow(
+    return _section_write(
         request,
+        "actions",
         queryset=_actions(),
         pk=pk,
-        save=lambda action, _: services.action_delete(action=action),
-        redirect=lambda action, _: _url("plans:action_plan", action.plan_id, "actions"),
-        saved=lambda action, *_: _changed(_actions_response(request, action.plan, target=True)),
+        save=lambda action, form: services.action_delete(action=action),
     )
 
 
@@ -477,3 +511,12 @@ def action_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             request, action, status_error=error_text(form)
         ),
     )
+
+
+# What a write to each section answers with: its page, the id prefix of its items, and the
+# section itself for htmx.
+SECTIONS = {
+    "kpis": ("plans:kpis", "kpi", _kpis_response),
+    "competitors": ("plans:competitors", "competitor", _competitors_response),
+    "actions": ("plans:action_plan", "action", _actions_response),
+}

@@ -1,7 +1,7 @@
 from django.urls import path
 
+from . import tracking_views as tracking
 from . import views
-from .tracking_urls import urlpatterns as tracking_urlpatterns
 
 app_name = "plans"
 urlpatterns = [
@@ -29,5 +29,26 @@ urlpatterns = [
     path("goals/<int:pk>/edit/", views.goal_edit, name="goal_edit"),
     path("goals/<int:pk>/delete/", views.goal_delete, name="goal_delete"),
     path("<int:pk>/traceability/", views.plan_traceability, name="traceability"),
+    # KPIs, the competitor map and the action plan.
+    path("<int:plan_pk>/kpis/", tracking.kpi_list, name="kpis"),
+    path("<int:plan_pk>/kpis/new/", tracking.kpi_create, name="kpi_create"),
+    path("kpis/<int:pk>/", tracking.kpi_card, name="kpi_card"),
+    path("kpis/<int:pk>/edit/", tracking.kpi_edit, name="kpi_edit"),
+    path("kpis/<int:pk>/delete/", tracking.kpi_delete, name="kpi_delete"),
+    path("kpis/<int:pk>/measurements/", tracking.measurement_create, name="measurement_create"),
+    path(
+        "measurements/<int:pk>/delete/",
+        tracking.measurement_delete,
+        name="measurement_delete",
+    ),
+    path("<int:plan_pk>/competitors/", tracking.competitor_list, name="competitors"),
+    path("<int:plan_pk>/competitors/new/", tracking.competitor_create, name="competitor_create"),
+    path("competitors/<int:pk>/edit/", tracking.competitor_edit, name="competitor_edit"),
+    path("competitors/<int:pk>/delete/", tracking.competitor_delete, name="competitor_delete"),
+    path("<int:plan_pk>/actions/", tracking.action_list, name="action_plan"),
+    path("<int:plan_pk>/actions/new/", tracking.action_create, name="action_create"),
+    path("actions/<int:pk>/", tracking.action_row, name="action_row"),
+    path("actions/<int:pk>/edit/", tracking.action_edit, name="action_edit"),
+    path("actions/<int:pk>/delete/", tracking.action_delete, name="action_delete"),
+    path("actions/<int:pk>/status/", tracking.action_status, name="action_status"),
 ]
-urlpatterns += tracking_urlpatterns

@@ -25,7 +25,7 @@ from django_htmx.http import trigger_client_event
 from accounts.models import Account
 from kam.core.edit import edit_flow
 from kam.core.forms import error_text
-from kam.core.http import HtmxHttpRequest, render_page, render_swap
+from kam.core.http import SWAP_OPTIONS, HtmxHttpRequest, render_page, render_swap
 
 from . import selectors, services
 from .forms import (
@@ -102,18 +102,14 @@ def _plan_url(plan_id: int, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _saved(
-    request: HtmxHttpRequest,
-    plan: AccountPlan,
-    partial: str,
-    *,
-    target: str | None = None,
-    also: tuple[str, ...] = (),
-    **extra,
-) -> HttpResponse:
-    """The section a write changed, for htmx; the page hears that the plan changed."""
-    context = _page_context(request, plan, **extra)
-    response = render_swap(request, DETAIL, context, partial=partial, target=target, also=also)
+def _saved(request: HtmxHttpRequest, plan: AccountPlan, partial: str, **options) -> HttpResponse:
+    """The section a write changed, for htmx; the page hears that the plan changed.
+
+    `target` and `also` say where it goes (render_swap); other options are page context.
+    """
+    swap = {key: options.pop(key) for key in SWAP_OPTIONS if key in options}
+    context = _page_context(request, plan, **options)
+    response = render_swap(request, DETAIL, context, partial=partial, **swap)
     return trigger_client_event(response, PLAN_CHANGED)
 
 
@@ -267,7 +263,9 @@ def plan_review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         redirect=lambda plan, _: _plan_url(plan.pk, "overview"),
         saved=lambda plan, *_: _saved(request, plan, "overview", target="#overview", reviewed=True),
         show=lambda plan, form: _form_page(
-            request, "plans/review_form.html", {"plan": plan, "form": form}
+            request,
+            "plans/review_form.html",
+            {"plan": plan, "form": form, "heading": _("Mark reviewed"), "back": _plan_url(plan.pk)},
         ),
     )
 
@@ -333,7 +331,10 @@ def plan_profile_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 def _need_form(request: HtmxHttpRequest, plan: AccountPlan, form, need=None) -> TemplateResponse:
-    return _form_page(request, NEED_FORM, {"plan": plan, "form": form, "need": need})
+    heading = _("Edit need") if need else _("Add a customer need")
+    back = _plan_url(plan.pk, "needs")
+    context = {"plan": plan, "form": form, "need": need, "heading": heading, "back": back}
+    return _form_page(request, NEED_FORM, context)
 
 
 @require_GET
@@ -399,7 +400,10 @@ def need_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 def _goal_form(request: HtmxHttpRequest, plan: AccountPlan, form, goal=None) -> TemplateResponse:
-    return _form_page(request, GOAL_FORM, {"plan": plan, "form": form, "goal": goal})
+    heading = _("Edit SMART goal") if goal else _("Add a SMART goal")
+    back = _plan_url(plan.pk, "goals")
+    context = {"plan": plan, "form": form, "goal": goal, "heading": heading, "back": back}
+    return _form_page(request, GOAL_FORM, context)
 
 
 @require_GET

@@ -10,6 +10,7 @@ from plans.models import AccountPlan
 
 from . import selectors
 from .models import Stakeholder, StakeholderEngagement
+from .services import ENGAGEMENT_FIELDS, STAKEHOLDER_FIELDS
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -33,23 +34,7 @@ class StakeholderForm(FieldsOnlyModelForm):
 
     class Meta:
         model = Stakeholder
-        fields = [
-            "name",
-            "name_kana",
-            "title",
-            "department",
-            "reports_to",
-            "buying_role",
-            "influence",
-            "attitude",
-            "relationship_strength",
-            "relationship_owner",
-            "last_contacted_on",
-            "email",
-            "phone",
-            "is_active",
-            "notes",
-        ]
+        fields = list(STAKEHOLDER_FIELDS)
         field_classes = {"reports_to": PersonChoiceField}
         widgets = {
             "last_contacted_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -75,7 +60,7 @@ class EngagementForm(FieldsOnlyModelForm):
 
     class Meta:
         model = StakeholderEngagement
-        fields = ["stakeholder", "desired_attitude", "owner", "approach"]
+        fields = ["stakeholder", *ENGAGEMENT_FIELDS]
         field_classes = {"stakeholder": PersonChoiceField}
         widgets = {"approach": forms.Textarea(attrs={"rows": 3})}
 

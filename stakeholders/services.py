@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 
 from accounts.models import Account
+from kam.core.services import save_fields
 from plans.models import AccountPlan
 
 from .models import Stakeholder, StakeholderEngagement
@@ -36,19 +37,9 @@ STAKEHOLDER_FIELDS = (
 ENGAGEMENT_FIELDS = ("desired_attitude", "owner", "approach")
 
 
-def _assign(instance: Any, data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
-    for name in allowed:
-        if name in data:
-            setattr(instance, name, data[name])
-
-
 @transaction.atomic
 def stakeholder_create(*, account: Account, data: Mapping[str, Any]) -> Stakeholder:
-    stakeholder = Stakeholder(account=account)
-    _assign(stakeholder, data, STAKEHOLDER_FIELDS)
-    stakeholder.full_clean()
-    stakeholder.save()
-    return stakeholder
+    return save_fields(Stakeholder(account=account), data, STAKEHOLDER_FIELDS)
 
 
 @transaction.atomic
@@ -56,10 +47,7 @@ def stakeholder_update(*, stakeholder: Stakeholder, data: Mapping[str, Any]) -> 
     # One chart edit per customer at a time: two people each moving someone under the other
     # would pass the circle check separately and build a circle together.
     Account.objects.select_for_update().filter(pk=stakeholder.account_id).first()
-    _assign(stakeholder, data, STAKEHOLDER_FIELDS)
-    stakeholder.full_clean()
-    stakeholder.save()
-    return stakeholder
+    return save_fields(stakeholder, data, STAKEHOLDER_FIELDS)
 
 
 @transaction.atomic
@@ -73,20 +61,14 @@ def engagement_create(
     *, plan: AccountPlan, stakeholder: Stakeholder | None, data: Mapping[str, Any]
 ) -> StakeholderEngagement:
     engagement = StakeholderEngagement(plan=plan, stakeholder=stakeholder)
-    _assign(engagement, data, ENGAGEMENT_FIELDS)
-    engagement.full_clean()
-    engagement.save()
-    return engagement
+    return save_fields(engagement, data, ENGAGEMENT_FIELDS)
 
 
 @transaction.atomic
 def engagement_update(
     *, engagement: StakeholderEngagement, data: Mapping[str, Any]
 ) -> StakeholderEngagement:
-    _assign(engagement, data, ENGAGEMENT_FIELDS)
-    engagement.full_clean()
-    engagement.save()
-    return engagement
+    return save_fields(engagement, data, ENGAGEMENT_FIELDS)
 
 
 @transaction.atomic

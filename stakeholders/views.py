@@ -8,6 +8,8 @@ never disagree with each other.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import HttpResponse
@@ -124,10 +126,41 @@ def _after_stakeholder_write(
     return reswap(response, "outerHTML show:top")
 
 
+def _people_write(
+    request: HtmxHttpRequest, *, parent: str, url_name: str, after, form_page, **flow
+) -> HttpResponse:
+    """A change to the people of an account (its power map) or of a plan (its engagement
+    strategies): the whole section comes back, from its top, with what happened; without
+    JavaScript, the section's page. `parent` names the account or plan an object belongs to,
+    when the object is not that account or plan itself."""
+
+    def owner(obj):
+        return getattr(obj, parent, obj)
+
+    return edit_flow(
+        request,
+        redirect=lambda obj, result: reverse(url_name, args=[owner(obj).pk]),
+        saved=lambda obj, result, notice: after(request, owner(obj), notice),
+        # A delete has no form to show a refusal on.
+        show=(lambda obj, bound: form_page(request, owner(obj), bound)) if "form" in flow else None,
+        **flow,
+    )
+
+
+# A write to an account's stakeholders answers with the power map.
+_map_write = partial(
+    _people_write,
+    parent="account",
+    url_name="stakeholders:power_map",
+    after=_after_stakeholder_write,
+    form_page=_stakeholder_form_response,
+)
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def stakeholder_create(request: HtmxHttpRequest, account_pk: int) -> HttpResponse:
-    return edit_flow(
+    return _map_write(
         request,
         queryset=_accounts(),
         pk=account_pk,
@@ -138,16 +171,13 @@ def stakeholder_create(request: HtmxHttpRequest, account_pk: int) -> HttpRespons
             account=account, data=form.cleaned_data
         ),
         notice=lambda account, person: _("%(name)s was added.") % {"name": person.name},
-        redirect=lambda account, person: _power_map_url(account.pk),
-        saved=lambda account, person, notice: _after_stakeholder_write(request, account, notice),
-        show=lambda account, form: _stakeholder_form_response(request, account, form),
     )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def stakeholder_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    return edit_flow(
+    return _map_write(
         request,
         queryset=_stakeholders(),
         pk=pk,
@@ -156,32 +186,19 @@ def stakeholder_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             stakeholder=person, data=form.cleaned_data
         ),
         notice=lambda person, saved: _("%(name)s was saved.") % {"name": person.name},
-        redirect=lambda person, saved: _power_map_url(person.account_id),
-        saved=lambda person, saved, notice: _after_stakeholder_write(
-            request, person.account, notice
-        ),
-        show=lambda person, form: _stakeholder_form_response(request, person.account, form),
     )
 
 
 @require_POST
 @login_required
 def stakeholder_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    return edit_flow(
+    return _map_write(
         request,
         queryset=_stakeholders(),
         pk=pk,
         save=lambda person, form: services.stakeholder_delete(stakeholder=person),
         notice=lambda person, deleted: _("%(name)s was deleted.") % {"name": person.name},
-        redirect=lambda person, deleted: _power_map_url(person.account_id),
-        saved=lambda person, deleted, notice: _after_stakeholder_write(
-            request, person.account, notice
-        ),
     )
-
-
-def _power_map_url(account_pk: int) -> str:
-    return reverse("stakeholders:power_map", args=[account_pk])
 
 
 # Engagement strategies of a plan
@@ -233,10 +250,6 @@ def _after_engagement_write(
     return reswap(response, "outerHTML show:top")
 
 
-def _engagements_url(plan_pk: int) -> str:
-    return reverse("stakeholders:engagements", args=[plan_pk])
-
-
 def _engagement_add(plan: AccountPlan, data: dict):
     data = dict(data)
     stakeholder = data.pop("stakeholder")
@@ -244,10 +257,20 @@ def _engagement_add(plan: AccountPlan, data: dict):
     return stakeholder
 
 
+# A write to a plan's engagement strategies answers with that section.
+_plan_people_write = partial(
+    _people_write,
+    parent="plan",
+    url_name="stakeholders:engagements",
+    after=_after_engagement_write,
+    form_page=_engagement_form_response,
+)
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def engagement_create(request: HtmxHttpRequest, plan_pk: int) -> HttpResponse:
-    return edit_flow(
+    return _plan_people_write(
         request,
         queryset=_plans(),
         pk=plan_pk,
@@ -259,16 +282,13 @@ def engagement_create(request: HtmxHttpRequest, plan_pk: int) -> HttpResponse:
         ),
         save=lambda plan, form: _engagement_add(plan, form.cleaned_data),
         notice=lambda plan, person: _("%(name)s was added to the plan.") % {"name": person.name},
-        redirect=lambda plan, person: _engagements_url(plan.pk),
-        saved=lambda plan, person, notice: _after_engagement_write(request, plan, notice),
-        show=lambda plan, form: _engagement_form_response(request, plan, form),
     )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def engagement_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    return edit_flow(
+    return _plan_people_write(
         request,
         queryset=_engagements(),
         pk=pk,
@@ -281,27 +301,18 @@ def engagement_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         notice=lambda engagement, saved: (
             _("The strategy for %(name)s was saved.") % {"name": engagement.stakeholder.name}
         ),
-        redirect=lambda engagement, saved: _engagements_url(engagement.plan_id),
-        saved=lambda engagement, saved, notice: _after_engagement_write(
-            request, engagement.plan, notice
-        ),
-        show=lambda engagement, form: _engagement_form_response(request, engagement.plan, form),
     )
 
 
 @require_POST
 @login_required
 def engagement_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    return edit_flow(
+    return _plan_people_write(
         request,
         queryset=_engagements(),
         pk=pk,
         save=lambda engagement, form: services.engagement_delete(engagement=engagement),
         notice=lambda engagement, deleted: (
             _("%(name)s was removed from the plan.") % {"name": engagement.stakeholder.name}
-        ),
-        redirect=lambda engagement, deleted: _engagements_url(engagement.plan_id),
-        saved=lambda engagement, deleted, notice: _after_engagement_write(
-            request, engagement.plan, notice
         ),
     )

@@ -22,6 +22,14 @@ def attach_errors(form: forms.BaseForm, exc: ValidationError) -> None:
         form.add_error(None, exc.error_list)
 
 
+def ends_after_start(form: forms.BaseForm, start: str, end: str, message: str) -> dict:
+    """A period's end must come after its start; the message goes beside the end."""
+    data = form.cleaned_data
+    if data.get(start) and data.get(end) and data[end] <= data[start]:
+        form.add_error(end, message)
+    return data
+
+
 def error_text(form: forms.BaseForm) -> str:
     """Every message on the form in one line, for controls too small to show them beside."""
     return " ".join(str(message) for errors in form.errors.values() for message in errors)

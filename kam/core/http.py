@@ -39,6 +39,9 @@ def render_page(
     return TemplateResponse(request, name, context, status=status)
 
 
+SWAP_OPTIONS = ("target", "also")
+
+
 def render_swap(
     request: HtmxHttpRequest,
     template: str,

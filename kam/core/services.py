@@ -1,4 +1,5 @@
-"""Writes of the ground floor: a person's own settings and their notification centre."""
+"""Writes of the ground floor: how a service saves a row, a person's own settings, and their
+notification centre."""
 
 from __future__ import annotations
 
@@ -6,13 +7,73 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import Notification, User
 
 USER_SETTINGS_FIELDS = ("language", "digest_enabled", "email")
+
+
+def assign_fields(
+    instance: models.Model, data: Mapping[str, Any], allowed: tuple[str, ...]
+) -> None:
+    """Set what the caller may change; anything else is a programming error, not input."""
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValueError(f"Not editable on {type(instance).__name__}: {sorted(unknown)}")
+    for name, value in data.items():
+        setattr(instance, name, value)
+
+
+def full_clean(instance: models.Model, constraint_fields: Mapping[str, str] | None = None) -> None:
+    """full_clean(), with each named constraint's message moved onto the field it is about.
+
+    Database constraints report themselves as errors of the whole object; `constraint_fields`
+    (constraint name -> field) puts them beside the field where the person who typed the
+    value will look.
+    """
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        if not constraint_fields or not hasattr(exc, "error_dict"):
+            raise
+        field_of = {
+            str(constraint.get_violation_error_message()): constraint_fields[constraint.name]
+            for constraint in instance._meta.constraints
+            if constraint.name in constraint_fields
+        }
+        errors: dict[str, list[ValidationError]] = {}
+        for name, items in exc.error_dict.items():
+            for item in items:
+                target = name
+                if name == NON_FIELD_ERRORS:
+                    target = field_of.get(" ".join(item.messages), name)
+                errors.setdefault(target, []).append(item)
+        raise ValidationError(errors) from None
+
+
+def save_fields(
+    instance: models.Model,
+    data: Mapping[str, Any],
+    allowed: tuple[str, ...],
+    *,
+    constraint_fields: Mapping[str, str] | None = None,
+    refresh: bool = False,
+) -> models.Model:
+    """The body of most create and update services: set, check the whole object, save.
+
+    With `refresh`, the row is read back so that columns the database computes (progress,
+    attainment) are current.
+    """
+    assign_fields(instance, data, allowed)
+    full_clean(instance, constraint_fields)
+    instance.save()
+    if refresh:
+        instance.refresh_from_db()
+    return instance
 
 
 @transaction.atomic
