@@ -1,9 +1,8 @@
 from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportModelAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
+from kam.core.exports import SpreadsheetAdmin
 from stakeholders.models import Stakeholder
 
 from .models import (
@@ -15,13 +14,7 @@ from .models import (
     Meeting,
     Opportunity,
 )
-from .resources import IMPORT_EXPORT_FORMATS, AccountResource, ContractResource
-
-
-class SpreadsheetAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
-    """Import and export in CSV (as Excel writes it) and Excel, and who changed what."""
-
-    formats = IMPORT_EXPORT_FORMATS
+from .resources import AccountResource, ContractResource
 
 
 class TeamMemberInline(admin.TabularInline):

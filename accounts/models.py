@@ -6,10 +6,20 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.lookups import GreaterThanOrEqual
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from kam.core.db import DateMinusDays, in_range, not_blank, valid_choice
+from kam.core.db import (
+    LATEST_DATETIME,
+    DateMinusDays,
+    date_in_range,
+    date_validators,
+    datetime_validators,
+    in_range,
+    not_blank,
+    valid_choice,
+)
 from kam.core.models import TimeStampedModel
 
 from .querysets import AccountChildQuerySet, AccountQuerySet, ContractQuerySet
@@ -312,8 +322,8 @@ class Contract(TimeStampedModel):
     )
     number = models.CharField(_("contract number"), max_length=64, unique=True)
     title = models.CharField(_("title"), max_length=200)
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"))
+    start_date = models.DateField(_("start date"), validators=date_validators)
+    end_date = models.DateField(_("end date"), validators=date_validators)
     annual_value = models.DecimalField(
         _("annual value"), max_digits=18, decimal_places=2, validators=[MinValueValidator(0)]
     )
@@ -345,8 +355,12 @@ class Contract(TimeStampedModel):
         related_name="predecessor",
         help_text=_("The contract that renewed this one."),
     )
-    next_price_review_date = models.DateField(_("next price review"), null=True, blank=True)
-    last_price_review_date = models.DateField(_("last price review"), null=True, blank=True)
+    next_price_review_date = models.DateField(
+        _("next price review"), null=True, blank=True, validators=date_validators
+    )
+    last_price_review_date = models.DateField(
+        _("last price review"), null=True, blank=True, validators=date_validators
+    )
     sla_terms = models.TextField(_("SLA terms"), blank=True)
     closed_reason = models.TextField(
         _("reason lost or cancelled"), blank=True, help_text=_("Why it was not renewed.")
@@ -381,6 +395,15 @@ class Contract(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(successor__isnull=True) | Q(status=ContractStatus.RENEWED),
                 name="contract_successor_only_when_renewed",
+            ),
+            *(
+                date_in_range(f, name=f"contract_{f}_in_range")
+                for f in (
+                    "start_date",
+                    "end_date",
+                    "next_price_review_date",
+                    "last_price_review_date",
+                )
             ),
         ]
         indexes = [
@@ -487,7 +510,7 @@ class Opportunity(TimeStampedModel):
     currency = models.CharField(
         _("currency"), max_length=3, default=default_currency, validators=[currency_validator]
     )
-    expected_close_date = models.DateField(_("expected close date"))
+    expected_close_date = models.DateField(_("expected close date"), validators=date_validators)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -507,6 +530,7 @@ class Opportunity(TimeStampedModel):
             valid_choice("kind", OpportunityKind, name="opportunity_kind_valid"),
             valid_choice("stage", OpportunityStage, name="opportunity_stage_valid"),
             iso_currency("currency", name="opportunity_currency_iso"),
+            date_in_range("expected_close_date", name="opportunity_expected_close_date_in_range"),
         ]
         indexes = [
             models.Index(fields=["account", "stage"], name="opportunity_account_stage"),
@@ -533,7 +557,7 @@ class Meeting(TimeStampedModel):
     account = models.ForeignKey(
         Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="meetings"
     )
-    held_at = models.DateTimeField(_("date and time"))
+    held_at = models.DateTimeField(_("date and time"), validators=datetime_validators)
     kind = models.CharField(
         _("kind"), max_length=16, choices=MeetingKind.choices, default=MeetingKind.MEETING
     )
@@ -570,6 +594,9 @@ class Meeting(TimeStampedModel):
         constraints = [
             valid_choice("kind", MeetingKind, name="meeting_kind_valid"),
             not_blank("subject", name="meeting_subject_not_blank"),
+            date_in_range("held_at", name="meeting_held_at_in_range", with_time=True),
+            # "Not after today" is checked in clean(), on the local date: the database's
+            # CURRENT_DATE is UTC's, still yesterday on a Japanese morning.
         ]
         indexes = [
             models.Index(fields=["account", "-held_at"], name="meeting_account_recent"),
@@ -578,3 +605,13 @@ class Meeting(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.subject
+
+    def clean(self) -> None:
+        super().clean()
+        # A date out of range has its own message already (and may not convert to local time).
+        if (
+            self.held_at is not None
+            and self.held_at <= LATEST_DATETIME
+            and timezone.localdate(self.held_at) > timezone.localdate()
+        ):
+            raise ValidationError({"held_at": _("A meeting cannot be dated in the future.")})

@@ -11,41 +11,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import resources
 from import_export.fields import Field
-from import_export.formats.base_formats import CSV, XLSX
 from import_export.widgets import ForeignKeyWidget
 
 from kam.core.models import User
 
 from .models import Account, Contract
-
-
-class SpreadsheetCSV(CSV):
-    """CSV the way Excel writes it in Japan.
-
-    Excel's "CSV" is Shift_JIS (cp932) and its "CSV UTF-8" starts with a byte order mark; both
-    are read. Exports carry the mark, without which Excel shows Japanese as mojibake.
-    """
-
-    def is_binary(self) -> bool:
-        # Read the upload as bytes so the encoding is decided here rather than by the admin.
-        return True
-
-    def get_read_mode(self) -> str:
-        return "rb"
-
-    def create_dataset(self, in_stream, **kwargs):
-        if isinstance(in_stream, bytes):
-            try:
-                in_stream = in_stream.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                in_stream = in_stream.decode("cp932")
-        return super().create_dataset(in_stream, **kwargs)
-
-    def export_data(self, dataset, **kwargs) -> bytes:
-        return super().export_data(dataset, **kwargs).encode("utf-8-sig")
-
-
-IMPORT_EXPORT_FORMATS = [SpreadsheetCSV, XLSX]
 
 
 class NaturalKeyWidget(ForeignKeyWidget):

@@ -6,11 +6,19 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Case, F, FloatField, Q, Value, When
 from django.db.models.functions import Cast, Coalesce, NullIf
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from kam.core.db import not_blank, valid_choice
+from kam.core.db import (
+    LATEST_DATE,
+    date_in_range,
+    date_validators,
+    datetime_validators,
+    not_blank,
+    valid_choice,
+)
 from kam.core.models import TimeStampedModel
 
 from .querysets import ActionItemQuerySet, MeasurementQuerySet, PlanChildQuerySet, PlanQuerySet
@@ -44,8 +52,8 @@ class AccountPlan(TimeStampedModel):
         related_name="plans",
     )
     title = models.CharField(_("title"), max_length=200)
-    period_start = models.DateField(_("period start"))
-    period_end = models.DateField(_("period end"))
+    period_start = models.DateField(_("period start"), validators=date_validators)
+    period_end = models.DateField(_("period end"), validators=date_validators)
     status = models.CharField(
         _("status"), max_length=16, choices=PlanStatus.choices, default=PlanStatus.DRAFT
     )
@@ -69,8 +77,12 @@ class AccountPlan(TimeStampedModel):
     review_cadence_months = models.PositiveSmallIntegerField(
         _("review cadence"), choices=ReviewCadence.choices, default=ReviewCadence.QUARTERLY
     )
-    next_review_date = models.DateField(_("next review"), null=True, blank=True)
-    last_reviewed_on = models.DateField(_("last reviewed"), null=True, blank=True)
+    next_review_date = models.DateField(
+        _("next review"), null=True, blank=True, validators=date_validators
+    )
+    last_reviewed_on = models.DateField(
+        _("last reviewed"), null=True, blank=True, validators=date_validators
+    )
 
     history = HistoricalRecords()
     objects = PlanQuerySet.as_manager()
@@ -93,6 +105,10 @@ class AccountPlan(TimeStampedModel):
                 condition=Q(status="active"),
                 name="plan_one_active_per_account",
                 violation_error_message=_("This account already has an active plan."),
+            ),
+            *(
+                date_in_range(f, name=f"plan_{f}_in_range")
+                for f in ("period_start", "period_end", "next_review_date", "last_reviewed_on")
             ),
         ]
         indexes = [
@@ -276,6 +292,7 @@ class Goal(TimeStampedModel):
     )
     due_date = models.DateField(
         _("due date (time-bound)"),
+        validators=date_validators,
         error_messages={"null": _("A SMART goal needs a due date.")},
     )
     status = models.CharField(
@@ -311,6 +328,7 @@ class Goal(TimeStampedModel):
             ),
             valid_choice("status", GoalStatus, name="goal_status_valid"),
             valid_choice("category", GoalCategory, name="goal_category_valid"),
+            date_in_range("due_date", name="goal_due_date_in_range"),
             # The due date inside the plan period is enforced by a trigger (see migrations):
             # it compares two tables, which a check constraint cannot.
         ]
@@ -447,7 +465,7 @@ class KPIMeasurement(TimeStampedModel):
     kpi = models.ForeignKey(
         KPI, verbose_name=_("KPI"), on_delete=models.CASCADE, related_name="measurements"
     )
-    measured_on = models.DateField(_("measured on"))
+    measured_on = models.DateField(_("measured on"), validators=date_validators)
     value = models.DecimalField(_("value"), max_digits=18, decimal_places=2)
     note = models.CharField(_("note"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(
@@ -471,11 +489,21 @@ class KPIMeasurement(TimeStampedModel):
                 name="kpi_one_measurement_per_day",
                 violation_error_message=_("This KPI already has a measurement on that date."),
             ),
+            date_in_range("measured_on", name="measurement_measured_on_in_range"),
         ]
         indexes = [models.Index(fields=["kpi", "-measured_on"], name="measurement_kpi_recent")]
 
     def __str__(self) -> str:
         return f"{self.kpi}: {self.value} ({self.measured_on})"
+
+    def clean(self) -> None:
+        super().clean()
+        # Today as it is in Japan, not in the database's UTC. A date out of range has its own
+        # message already.
+        if self.measured_on is not None and LATEST_DATE >= self.measured_on > timezone.localdate():
+            raise ValidationError(
+                {"measured_on": _("A measurement cannot be dated in the future.")}
+            )
 
 
 class ThreatLevel(models.IntegerChoices):
@@ -579,12 +607,14 @@ class ActionItem(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="action_items",
     )
-    due_date = models.DateField(_("due date"))
+    due_date = models.DateField(_("due date"), validators=date_validators)
     resources = models.TextField(_("resources needed"), blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=ActionStatus.choices, default=ActionStatus.OPEN
     )
-    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    completed_at = models.DateTimeField(
+        _("completed at"), null=True, blank=True, validators=datetime_validators
+    )
 
     objects = ActionItemQuerySet.as_manager()
 
@@ -601,6 +631,8 @@ class ActionItem(TimeStampedModel):
                 name="action_completed_at_iff_done",
             ),
             not_blank("title", name="action_title_not_blank"),
+            date_in_range("due_date", name="action_due_date_in_range"),
+            date_in_range("completed_at", name="action_completed_at_in_range", with_time=True),
         ]
         indexes = [
             # My day and the action reminder sweep: an owner's open items by due date.
@@ -632,7 +664,7 @@ class PlanReview(TimeStampedModel):
         on_delete=models.CASCADE,
         related_name="reviews",
     )
-    reviewed_on = models.DateField(_("reviewed on"))
+    reviewed_on = models.DateField(_("reviewed on"), validators=date_validators)
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("reviewer"),
@@ -641,7 +673,9 @@ class PlanReview(TimeStampedModel):
     )
     notes = models.TextField(_("notes"), blank=True)
     decisions = models.TextField(_("decisions"), blank=True)
-    next_review_date = models.DateField(_("next review"), null=True, blank=True)
+    next_review_date = models.DateField(
+        _("next review"), null=True, blank=True, validators=date_validators
+    )
 
     objects = PlanChildQuerySet.as_manager()
 
@@ -649,7 +683,18 @@ class PlanReview(TimeStampedModel):
         verbose_name = _("plan review")
         verbose_name_plural = _("plan reviews")
         ordering = ["plan", "-reviewed_on"]
+        constraints = [
+            date_in_range(f, name=f"review_{f}_in_range")
+            for f in ("reviewed_on", "next_review_date")
+        ]
         indexes = [models.Index(fields=["plan", "-reviewed_on"], name="review_plan_recent")]
 
     def __str__(self) -> str:
         return f"{self.plan} ({self.reviewed_on})"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.reviewed_on is not None and LATEST_DATE >= self.reviewed_on > timezone.localdate():
+            raise ValidationError(
+                {"reviewed_on": _("A plan review cannot be dated in the future.")}
+            )

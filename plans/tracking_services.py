@@ -91,8 +91,6 @@ def kpi_measurement_add(
     Overwriting would lose the earlier value on a mistyped date. To correct a value, delete
     the measurement and record it again.
     """
-    if measured_on > timezone.localdate():
-        raise ValidationError({"measured_on": _("A measurement cannot be dated in the future.")})
     # Lock the KPI first, so that two people adding the same date cannot both pass the check.
     KPI.objects.select_for_update().filter(pk=kpi.pk).first()
     existing = kpi.measurements.filter(measured_on=measured_on).values_list("value", flat=True)

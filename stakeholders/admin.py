@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import SpreadsheetAdmin
+from kam.core.exports import SpreadsheetAdmin
 
 from .models import Stakeholder, StakeholderEngagement
 from .resources import StakeholderResource

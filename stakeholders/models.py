@@ -5,11 +5,19 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.querysets import AccountChildQuerySet
-from kam.core.db import in_range, not_blank, valid_choice
+from kam.core.db import (
+    LATEST_DATE,
+    date_in_range,
+    date_validators,
+    in_range,
+    not_blank,
+    valid_choice,
+)
 from kam.core.models import TimeStampedModel
 
 
@@ -88,7 +96,9 @@ class Stakeholder(TimeStampedModel):
         blank=True,
         related_name="stakeholder_relationships",
     )
-    last_contacted_on = models.DateField(_("last contact"), null=True, blank=True)
+    last_contacted_on = models.DateField(
+        _("last contact"), null=True, blank=True, validators=date_validators
+    )
     is_active = models.BooleanField(
         _("still at the customer"), default=True, help_text=_("Untick when they leave.")
     )
@@ -115,6 +125,7 @@ class Stakeholder(TimeStampedModel):
                 violation_error_message=_("A person cannot report to themselves."),
             ),
             not_blank("name", name="stakeholder_name_not_blank"),
+            date_in_range("last_contacted_on", name="stakeholder_last_contacted_on_in_range"),
         ]
         indexes = [
             models.Index(fields=["account", "buying_role"], name="stakeholder_account_role"),
@@ -127,6 +138,19 @@ class Stakeholder(TimeStampedModel):
 
     def clean(self) -> None:
         super().clean()
+        errors: dict = {}
+        contacted = self.last_contacted_on
+        # Today as it is in Japan; a date out of range has its own message already.
+        if contacted is not None and LATEST_DATE >= contacted > timezone.localdate():
+            errors["last_contacted_on"] = _("The last contact cannot be dated in the future.")
+        try:
+            self._clean_org_chart()
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def _clean_org_chart(self) -> None:
         if self.pk and self.account_id:
             # Moving to another customer: the people below and the engagements stay behind.
             reports_elsewhere = self.direct_reports.exclude(account_id=self.account_id)

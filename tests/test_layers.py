@@ -15,23 +15,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kam.core import edit
-from tests.factories import (
-    ActionFactory,
-    CompetitorFactory,
-    ContractFactory,
-    EngagementFactory,
-    GoalFactory,
-    KPIFactory,
-    MeasurementFactory,
-    MeetingFactory,
-    NeedFactory,
-    OpportunityFactory,
-    PlanFactory,
-    StakeholderFactory,
-)
+from tests.pages import build_world, http_methods, url_for, url_patterns
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = ("accounts", "plans", "stakeholders")
@@ -161,11 +147,22 @@ def test_the_layer_check_sees_a_wrong_import(tmp_path, monkeypatch):
 
 # Every create, edit and delete goes through kam.core.edit.edit_flow.
 
-# Views that write without naming an object under an account: signing in and out, and a
-# person's own language and notifications.
+# Views that write without naming an object under an account: signing in and out, a
+# person's password, second step and sessions, and their own language and notifications.
 NOT_OBJECT_WRITES = {
     "login",
+    "login_two_step",
     "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "password_change",
+    "password_change_done",
+    "two_step_setup",
+    "two_step_codes",
+    "two_step_disable",
+    "sign_out_everywhere",
     "set_language",
     "notifications_mark_read",
     "notification_open",
@@ -218,36 +215,10 @@ WRITE_URL_OBJECTS = {
 }
 
 
-def _methods(view) -> set[str] | None:
-    """The HTTP methods a view's require_http_methods decorator allows (None: any)."""
-    while view is not None:
-        closure = getattr(view, "__closure__", None) or ()
-        names = getattr(getattr(view, "__code__", None), "co_freevars", ())
-        for name, cell in zip(names, closure, strict=False):
-            if name == "request_method_list":
-                return set(cell.cell_contents)
-        view = getattr(view, "__wrapped__", None)
-    return None
-
-
-def url_patterns(resolver=None, namespace: str = "") -> list[tuple[str, URLPattern]]:
-    resolver = resolver or get_resolver()
-    found = []
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            if entry.app_name == "admin":
-                continue
-            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            found += url_patterns(entry, inner)
-        elif entry.name:
-            found.append((f"{namespace}{entry.name}", entry))
-    return found
-
-
 def write_urls() -> list[str]:
     names = []
     for name, pattern in url_patterns():
-        methods = _methods(pattern.callback)
+        methods = http_methods(pattern.callback)
         if name in NOT_OBJECT_WRITES:
             continue
         if methods is None or "POST" in methods:
@@ -262,26 +233,7 @@ def test_every_write_url_is_known():
 
 @pytest.fixture
 def world(account):
-    plan = PlanFactory(account=account, owner=account.owner)
-    goal = GoalFactory(plan=plan)
-    kpi = KPIFactory(plan=plan, goal=goal)
-    stakeholder = StakeholderFactory(account=account)
-    return {
-        "account": account,
-        "team_member": account.team_members.first(),
-        "plan": plan,
-        "need": NeedFactory(plan=plan),
-        "goal": goal,
-        "kpi": kpi,
-        "measurement": MeasurementFactory(kpi=kpi),
-        "competitor": CompetitorFactory(plan=plan),
-        "action": ActionFactory(plan=plan, goal=goal),
-        "stakeholder": stakeholder,
-        "engagement": EngagementFactory(plan=plan, stakeholder=stakeholder),
-        "contract": ContractFactory(account=account),
-        "opportunity": OpportunityFactory(account=account),
-        "meeting": MeetingFactory(account=account),
-    }
+    return build_world(account)
 
 
 @pytest.fixture
@@ -305,12 +257,7 @@ def flows(monkeypatch) -> list[str]:
 @pytest.mark.parametrize("name", sorted(WRITE_URL_OBJECTS))
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
 def test_every_write_goes_through_the_edit_flow(client, owner, world, flows, name, htmx):
-    kind = WRITE_URL_OBJECTS[name]
-    pattern = dict(url_patterns())[name]
-    keys = list(pattern.pattern.converters)
-    url = reverse(name, kwargs=dict.fromkeys(keys, world[kind].pk)) if keys else reverse(name)
-    if name == "plans:create":
-        url += f"?account={world['account'].pk}"
+    url = url_for(name, WRITE_URL_OBJECTS[name], world)
     client.force_login(owner)
     headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
     response = client.post(url, {}, **headers)

@@ -65,7 +65,10 @@ def test_next_review_is_one_cadence_after_the_review(
 ):
     AccountPlan.objects.filter(pk=plan.pk).update(review_cadence_months=cadence)
     plan.refresh_from_db()
-    review = plan_mark_reviewed(plan=plan, reviewer=owner, reviewed_on=reviewed_on)
+    # A review cannot be dated after today: hold it on its own day, noon in Tokyo.
+    noon = dt.datetime.combine(reviewed_on, dt.time(3, 0), tzinfo=dt.UTC)
+    with time_machine.travel(noon, tick=False):
+        review = plan_mark_reviewed(plan=plan, reviewer=owner, reviewed_on=reviewed_on)
     plan.refresh_from_db()
     assert review.next_review_date == next_review
     assert plan.next_review_date == next_review

@@ -25,6 +25,8 @@ class UserAdmin(DjangoUserAdmin):
     )
     list_filter = ("role", "is_active", "is_staff", "is_superuser", "language", "digest_enabled")
     search_fields = ("username", "last_name", "first_name", "name_kana", "email")
+    # Follows the user's authenticator devices (kam.core.signin): delete a device to reset it.
+    readonly_fields = ("two_step_enabled",)
     ordering = ("name_kana", "username")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
@@ -34,6 +36,7 @@ class UserAdmin(DjangoUserAdmin):
         ),
         (_("Role"), {"fields": ("role",)}),
         (_("Preferences"), {"fields": ("language", "time_zone", "digest_enabled")}),
+        (_("Sign-in"), {"fields": ("two_step_enabled",)}),
         (
             _("Permissions"),
             {

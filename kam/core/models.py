@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from .db import valid_choice
@@ -11,6 +12,19 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude=None) -> None:
+        # A name of only spaces (full-width ones included) looks filled in but says nothing:
+        # as empty text, a required field refuses it with the usual message. Imports and
+        # services reach here without a form field stripping the value first.
+        for field in self._meta.concrete_fields:
+            if exclude and field.name in exclude:
+                continue
+            if isinstance(field, models.CharField | models.TextField):
+                value = getattr(self, field.attname)
+                if isinstance(value, str) and value and not value.strip():
+                    setattr(self, field.attname, "")
+        super().clean_fields(exclude=exclude)
 
 
 class Role(models.TextChoices):
@@ -38,6 +52,11 @@ class User(AbstractUser):
         default=True,
         help_text=_("Send me one mail a day with my reminders."),
     )
+    # Raised by "sign out everywhere": every session signed in before carries a stale hash.
+    session_generation = models.PositiveIntegerField(_("session generation"), default=0)
+    # Kept with the authenticator devices (kam.core.signin), so that every request can tell
+    # whether a second step is due without asking the device tables.
+    two_step_enabled = models.BooleanField(_("two-step sign-in"), default=False)
 
     objects = UserManager()
 
@@ -58,6 +77,17 @@ class User(AbstractUser):
         if self.language == Language.JA or not self.first_name:
             return f"{self.last_name} {self.first_name}".strip()
         return f"{self.first_name} {self.last_name}".strip()
+
+    def get_session_auth_hash(self) -> str:
+        """Django's hash of the password, plus the session generation once it was raised, so
+        that changing either signs out every session (and sessions from before stay valid)."""
+        if not self.session_generation:
+            return super().get_session_auth_hash()
+        return salted_hmac(
+            "kam.core.models.User.get_session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def sees_whole_portfolio(self) -> bool:

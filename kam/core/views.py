@@ -102,6 +102,13 @@ def user_settings(request: HtmxHttpRequest) -> HttpResponse:
         notice=lambda _none, _saved: _("Your settings were saved."),
         redirect=lambda _none, _saved: reverse("user_settings"),
         show=lambda _none, form: TemplateResponse(
-            request, "kam/settings.html", {"form": form, "active_nav": ""}
+            request,
+            "kam/settings.html",
+            {
+                "form": form,
+                "active_nav": "",
+                "idle_hours": f"{settings.SESSION_IDLE_MINUTES / 60:g}",
+                "absolute_hours": settings.SESSION_ABSOLUTE_HOURS,
+            },
         ),
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import functools
 from urllib.parse import urlencode
 
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import Account, Industry, Quadrant, Tier
 from kam.core.charts import Bar, bar_chart_svg
+from kam.core.exports import csv_response
 from kam.core.http import HtmxHttpRequest, render_page
 from kam.core.models import User
 from kam.core.templatetags.kam import compact_money, money
@@ -46,17 +46,6 @@ def _records_url(kind: str, filters: d.Filters, **params) -> str:
     query = {**filters.as_query(), **{k: v for k, v in params.items() if v not in ("", None)}}
     base = _records_base(kind, get_script_prefix())
     return base + ("?" + urlencode(query) if query else "")
-
-
-def _csv(filename: str, header: list[str], rows) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    response.write("\ufeff")  # Excel opens UTF-8 Japanese correctly with a BOM
-    writer = csv.writer(response)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
-    return response
 
 
 def _money_bar(label: str, title: str, value, currency: str, href: str) -> Bar:
@@ -159,7 +148,7 @@ def dashboard(request: HtmxHttpRequest):
     p = d.portfolio_figures(request.user, filters, today)
     if export == "team":
         rows = p.team
-        return _csv(
+        return csv_response(
             "team",
             [
                 _("Key account manager"),
@@ -253,7 +242,7 @@ def _export_chart(name: str, p: d.Portfolio) -> HttpResponse:
     if name not in tables:
         raise Http404
     header, rows = tables[name]
-    return _csv(name, [str(h) for h in header], rows)
+    return csv_response(name, [str(h) for h in header], rows)
 
 
 @require_GET
@@ -267,7 +256,9 @@ def dashboard_records(request: HtmxHttpRequest, kind: str):
         kind, user=request.user, filters=filters, params=request.GET, today=today
     )
     if request.GET.get("format") == "csv":
-        return _csv(kind, records.columns, (records.row(o) for o in records.queryset.iterator()))
+        return csv_response(
+            kind, records.columns, (records.row(o) for o in records.queryset.iterator())
+        )
     page = Paginator(records.queryset, 50).get_page(request.GET.get("page"))
     rows = [(records.link(o), records.row(o)) for o in page.object_list]
     params = request.GET.copy()

@@ -4,9 +4,11 @@ Development needs no configuration at all: SQLite under var/ and a file-system C
 broker. Set DATABASE_URL and CELERY_BROKER_URL to use PostgreSQL and Redis.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -39,6 +41,10 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "django_celery_beat",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # The ground floor first, then the domain apps, then the features above them.
     "kam.core",
     "accounts",
@@ -50,17 +56,26 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "kam.core.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After htmx and messages: they answer htmx with a client redirect and leave a notice.
+    "kam.core.middleware.SessionLimitsMiddleware",
+    "kam.core.middleware.TwoStepMiddleware",
+    "kam.core.middleware.PrivateCacheMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: it answers a locked-out sign-in.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kam.urls"
@@ -106,6 +121,40 @@ AUTH_USER_MODEL = "kam.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+# Failed sign-ins are counted first (django-axes), then the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "kam.core.signin.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Sign-in that resists guessing (kam/core/signin.py). A user name is locked from one address
+# after 5 failures within 15 minutes, an address after 20 failures across user names; a user
+# name is never locked for everyone, or anyone could lock a manager out.
+AXES_HANDLER = "kam.core.signin.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = env.int("SIGNIN_FAILURES_PER_USER", default=5)
+SIGNIN_FAILURES_PER_ADDRESS = env.int("SIGNIN_FAILURES_PER_ADDRESS", default=20)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("SIGNIN_LOCKOUT_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "kam.core.signin.locked_out"
+AXES_VERBOSE = False
+# The client's address: REMOTE_ADDR unless a trusted proxy in front sets a header for it.
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    *env.list("CLIENT_IP_HEADERS", default=[]),
+    "REMOTE_ADDR",
+)
+AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0) or None
+
+# Two-step sign-in (django-otp): optional for everyone, required for the roles listed here.
+REQUIRE_2FA_FOR = env.list("REQUIRE_2FA_FOR", default=[])
+OTP_TOTP_ISSUER = "KAM CRM"
+
+# Sessions end after SESSION_IDLE_MINUTES without a request, and SESSION_ABSOLUTE_HOURS after
+# signing in whatever happens; the cookie lasts no longer than that either.
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=480)
+SESSION_ABSOLUTE_HOURS = env.int("SESSION_ABSOLUTE_HOURS", default=24)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 60 * 60
+SESSION_COOKIE_SAMESITE = "Lax"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -179,9 +228,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
 
 REST_FRAMEWORK = {
+    # No Basic authentication: it would be a second door for guessing passwords.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -203,4 +252,43 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes logs every sign-in at INFO; locks and errors are what an operator needs.
+    "loggers": {"axes": {"level": "WARNING"}},
+}
+
+# Content-Security-Policy (django-csp): scripts and style sheets only from this site. Inline
+# styles are allowed in style= attributes only, where they carry data (bar widths, positions
+# on the power map and the matrix); never as <style> elements.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-elem": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+# The browser features a CRM page never needs (django-permissions-policy).
+PERMISSIONS_POLICY: dict[str, list] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
 }

@@ -12,3 +12,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "test-mail"))
 LANGUAGE_CODE = "ja"
+# Tests move the clock by months; the session limits have tests of their own that set them.
+SESSION_IDLE_MINUTES = 60 * 24 * 366 * 20
+SESSION_ABSOLUTE_HOURS = 24 * 366 * 20
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 60 * 60

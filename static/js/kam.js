@@ -32,3 +32,12 @@ document.addEventListener("keydown", (event) => {
   const panel = document.getElementById("bell-panel");
   if (event.key === "Escape" && panel) panel.innerHTML = "";
 });
+// Plain forms that ask first (htmx ones use hx-confirm), and buttons that print the page:
+// behaviour lives here rather than in inline handlers, which the Content-Security-Policy forbids.
+document.addEventListener("submit", (event) => {
+  const question = event.target.dataset?.confirm;
+  if (question && !window.confirm(question)) event.preventDefault();
+});
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
+});
