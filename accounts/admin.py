@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kam.core import rights
+from kam.core.admin_edit import EditRulesAdmin
 from kam.core.exports import SpreadsheetAdmin
 from stakeholders.models import Stakeholder
 
@@ -68,7 +70,7 @@ class StakeholderInline(admin.TabularInline):
 
 
 @admin.register(Account)
-class AccountAdmin(SpreadsheetAdmin):
+class AccountAdmin(EditRulesAdmin, SpreadsheetAdmin):
     resource_classes = [AccountResource]
     list_display = (
         "name",
@@ -125,12 +127,17 @@ class AccountAdmin(SpreadsheetAdmin):
         (_("Record"), {"classes": ("collapse",), "fields": (("created_at", "updated_at"),)}),
     )
     inlines = (TeamMemberInline, ContractInline, ContractValueInline, StakeholderInline)
+
     # Customers' sites are served over https; a bare domain typed in should not become http.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    def admin_act(self, form):
+        changed = set(form.changed_data)
+        return rights.steward_acts(changed, form.initial, form.cleaned_data)
+
 
 @admin.register(AccountTeamMember)
-class AccountTeamMemberAdmin(admin.ModelAdmin):
+class AccountTeamMemberAdmin(EditRulesAdmin, admin.ModelAdmin):
     list_display = ("account", "user", "role", "created_at")
     list_filter = ("role",)
     search_fields = (
@@ -143,9 +150,12 @@ class AccountTeamMemberAdmin(admin.ModelAdmin):
     list_select_related = ("account", "user")
     autocomplete_fields = ("account", "user")
 
+    def admin_act(self, form):
+        return rights.Act.TEAM
+
 
 @admin.register(Contract)
-class ContractAdmin(SpreadsheetAdmin):
+class ContractAdmin(EditRulesAdmin, SpreadsheetAdmin):
     resource_classes = [ContractResource]
     list_display = (
         "number",
@@ -185,7 +195,7 @@ class ContractAdmin(SpreadsheetAdmin):
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(admin.ModelAdmin):
+class OpportunityAdmin(EditRulesAdmin, admin.ModelAdmin):
     list_display = (
         "title",
         "account",
@@ -204,7 +214,7 @@ class OpportunityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(EditRulesAdmin, admin.ModelAdmin):
     list_display = ("subject", "account", "kind", "held_at", "recorded_by")
     list_filter = ("kind",)
     search_fields = ("subject", "notes", "account__name", "account__name_kana")

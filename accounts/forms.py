@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dateutil.relativedelta import relativedelta
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -9,7 +10,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from kam.core.forms import DATE, DATETIME_LOCAL, FieldsOnlyModelForm, ends_after_start
+from kam.core.forms import DATE, DATETIME_LOCAL, FieldsOnlyModelForm, VersionForm, ends_after_start
 
 from .models import (
     Account,
@@ -35,10 +36,13 @@ SCORE_CHOICES = [
 CURRENCY_INPUT = forms.TextInput(attrs={"maxlength": 3, "autocapitalize": "characters", "size": 4})
 
 
-def new_contract_number(number: str) -> str:
+def new_contract_number(number: str, instance: Contract | None = None) -> str:
     """Contract numbers are unique; saying so here puts the message beside the field."""
     number = number.strip()
-    if Contract.objects.filter(number=number).exists():
+    others = Contract.objects.filter(number=number)
+    if instance is not None and instance.pk:
+        others = others.exclude(pk=instance.pk)
+    if others.exists():
         raise ValidationError(_("A contract with this number already exists."))
     return number
 
@@ -167,11 +171,51 @@ class ContractForm(FieldsOnlyModelForm):
         return _currency_code(self.cleaned_data.get("currency", ""))
 
     def clean_number(self) -> str:
-        return new_contract_number(self.cleaned_data["number"])
+        return new_contract_number(self.cleaned_data["number"], self.instance)
 
     def clean(self) -> dict:
         super().clean()
         return contract_term_checked(self)
+
+
+class ContractEditForm(ContractForm):
+    """The terms of an existing contract; its status moves through the renewal actions."""
+
+    class Meta(ContractForm.Meta):
+        fields = [f for f in ContractForm.Meta.fields if f != "status"]
+
+
+class PriceReviewForm(VersionForm):
+    """A finished price review: when, the price agreed, and when to look again."""
+
+    reviewed_on = forms.DateField(
+        label=_("Reviewed on"),
+        widget=DATE,
+        error_messages={"required": _("Enter the day of the review.")},
+    )
+    annual_value = forms.DecimalField(
+        label=capfirst(Contract._meta.get_field("annual_value").verbose_name),
+        min_value=0,
+        max_digits=18,
+        decimal_places=2,
+        error_messages={"required": _("Enter the annual value agreed in the review.")},
+    )
+    next_review_date = forms.DateField(
+        label=_("Next price review"),
+        widget=DATE,
+        error_messages={"required": _("Enter when the price is reviewed next.")},
+    )
+
+    @classmethod
+    def for_contract(cls, contract: Contract, data=None) -> PriceReviewForm:
+        today = timezone.localdate()
+        initial = {
+            "reviewed_on": today,
+            "annual_value": contract.annual_value,
+            "next_review_date": today + relativedelta(years=1),
+            "version": contract.version,
+        }
+        return cls(data, initial=initial)
 
 
 class OpportunityForm(FieldsOnlyModelForm):
@@ -209,7 +253,7 @@ class OpportunityForm(FieldsOnlyModelForm):
         return _currency_code(self.cleaned_data.get("currency", ""))
 
 
-class OpportunityStageForm(forms.Form):
+class OpportunityStageForm(VersionForm):
     stage = forms.ChoiceField(
         label=_("Stage"),
         choices=OpportunityStage.choices,

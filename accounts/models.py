@@ -21,6 +21,7 @@ from kam.core.db import (
     valid_choice,
 )
 from kam.core.models import TimeStampedModel
+from kam.core.versions import Versioned
 
 from .querysets import AccountChildQuerySet, AccountQuerySet, ContractQuerySet
 
@@ -100,7 +101,7 @@ HEALTH_FIELDS = (
 ACCOUNT_COMPUTED_FIELDS = ("priority_score", "quadrant", *HEALTH_FIELDS)
 
 
-class Account(TimeStampedModel):
+class Account(TimeStampedModel, Versioned):
     """A key account: a customer that matters far more than the rest."""
 
     name = models.CharField(_("company name"), max_length=200)
@@ -242,6 +243,10 @@ class Account(TimeStampedModel):
             models.Index(fields=["health_score"], name="account_health"),
         ]
 
+    @property
+    def account_for_rights(self):
+        return self
+
     def __str__(self) -> str:
         return self.name
 
@@ -280,6 +285,8 @@ class AccountTeamMember(TimeStampedModel):
 
     objects = AccountChildQuerySet.as_manager()
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("account team member")
         verbose_name_plural = _("account team")
@@ -296,6 +303,10 @@ class AccountTeamMember(TimeStampedModel):
             # Row-level access: "accounts I am on the team of".
             models.Index(fields=["user", "account"], name="team_user_account"),
         ]
+
+    @property
+    def account_for_rights(self):
+        return self.account
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
@@ -316,7 +327,7 @@ OPEN_CONTRACT = [ContractStatus.DRAFT, ContractStatus.ACTIVE, ContractStatus.IN_
 LIVE_CONTRACT = [ContractStatus.ACTIVE, ContractStatus.IN_RENEWAL]
 
 
-class Contract(TimeStampedModel):
+class Contract(TimeStampedModel, Versioned):
     account = models.ForeignKey(
         Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="contracts"
     )
@@ -420,6 +431,10 @@ class Contract(TimeStampedModel):
             models.Index(fields=["account", "status"], name="contract_account_status"),
         ]
 
+    @property
+    def account_for_rights(self):
+        return self.account
+
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 
@@ -493,7 +508,7 @@ class OpportunityStage(models.TextChoices):
     LOST = "lost", _("Lost")
 
 
-class Opportunity(TimeStampedModel):
+class Opportunity(TimeStampedModel, Versioned):
     account = models.ForeignKey(
         Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="opportunities"
     )
@@ -521,6 +536,16 @@ class Opportunity(TimeStampedModel):
 
     objects = AccountChildQuerySet.as_manager()
 
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("opportunity")
         verbose_name_plural = _("opportunities")
@@ -539,6 +564,10 @@ class Opportunity(TimeStampedModel):
             ),
         ]
 
+    @property
+    def account_for_rights(self):
+        return self.account
+
     def __str__(self) -> str:
         return self.title
 
@@ -551,7 +580,7 @@ class MeetingKind(models.TextChoices):
     EMAIL = "email", _("Email")
 
 
-class Meeting(TimeStampedModel):
+class Meeting(TimeStampedModel, Versioned):
     """The interaction log: what was said, with whom, and what happens next."""
 
     account = models.ForeignKey(
@@ -587,6 +616,8 @@ class Meeting(TimeStampedModel):
 
     objects = AccountChildQuerySet.as_manager()
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("meeting")
         verbose_name_plural = _("meeting log")
@@ -602,6 +633,14 @@ class Meeting(TimeStampedModel):
             models.Index(fields=["account", "-held_at"], name="meeting_account_recent"),
             models.Index(fields=["recorded_by", "-held_at"], name="meeting_recorder_recent"),
         ]
+
+    @property
+    def account_for_rights(self):
+        return self.account
+
+    @property
+    def created_by_id(self):
+        return self.recorded_by_id
 
     def __str__(self) -> str:
         return self.subject

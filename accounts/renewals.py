@@ -15,6 +15,7 @@ from django.db.models.functions import Greatest, Least
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kam.core import rights
 from kam.core.models import User
 
 from .models import Contract, ContractStatus
@@ -141,6 +142,7 @@ def needs_price_review(contract: Contract, today: dt.date) -> bool:
 
 @transaction.atomic
 def contract_start_renewal(*, contract: Contract, user: User) -> Contract:
+    rights.require(user, rights.Act.EDIT, contract)
     if contract.status not in (ContractStatus.DRAFT, ContractStatus.ACTIVE):
         raise ValidationError(_("Only a draft or active contract can go into renewal."))
     contract.status = ContractStatus.IN_RENEWAL
@@ -162,6 +164,7 @@ def contract_renew(
     auto_renew: bool,
 ) -> Contract:
     """Close a contract as renewed and create its successor, linked to it."""
+    rights.require(user, rights.Act.EDIT, contract)
     locked = Contract.objects.select_for_update().get(pk=contract.pk)
     if locked.status not in OPEN:
         raise ValidationError(_("This contract has already been decided."))
@@ -196,6 +199,7 @@ def contract_renew(
 @transaction.atomic
 def contract_close(*, contract: Contract, user: User, outcome: str, reason: str) -> Contract:
     """Record that a contract was lost (expired, not renewed) or cancelled, and why."""
+    rights.require(user, rights.Act.EDIT, contract)
     if outcome not in (ContractStatus.EXPIRED, ContractStatus.CANCELLED):
         raise ValidationError({"outcome": _("Choose lost or cancelled.")})
     if not reason.strip():

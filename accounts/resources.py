@@ -7,13 +7,15 @@ a user by username, an account by its company name.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.utils.translation import gettext as _
 from import_export import resources
 from import_export.fields import Field
 from import_export.widgets import ForeignKeyWidget
 
+from kam.core import rights
 from kam.core.models import User
+from kam.core.versions import Versioned
 
 from .models import Account, Contract
 
@@ -56,6 +58,26 @@ class AllOrNothingResource(resources.ModelResource):
         use_transactions = True
         skip_unchanged = True
 
+    def before_save_instance(self, instance, row, **kwargs):
+        """The same rules as every other door: the importing person's rights, and a stale row
+        refused. A file exported with its `version` column says which version each row was
+        read at; when someone saved the row since, the import of that row is refused (and,
+        the file being all or nothing, the whole file) rather than wiping their change."""
+        super().before_save_instance(instance, row, **kwargs)
+        user = kwargs.get("user")
+        if user is not None and hasattr(instance, "account_for_rights"):
+            try:
+                reason = rights.refusal(user, rights.Act.EDIT, instance)
+            except ObjectDoesNotExist:
+                reason = None
+            if reason is not None:
+                raise ValidationError(reason)
+        given = str(row.get("version") or "").strip()
+        if isinstance(instance, Versioned) and instance.pk and given:
+            if not given.isdigit():
+                raise ValidationError({"version": _("The version must be a whole number.")})
+            instance.expect({"version": int(given)})
+
     def get_instance(self, instance_loader, row):
         try:
             return super().get_instance(instance_loader, row)
@@ -96,6 +118,7 @@ class AccountResource(AllOrNothingResource):
     owner = Field(attribute="owner", column_name="owner", widget=NaturalKeyWidget(User, "username"))
     priority_score = Field(attribute="priority_score", column_name="priority_score", readonly=True)
     quadrant = Field(attribute="quadrant", column_name="quadrant", readonly=True)
+    version = Field(attribute="version", column_name="version", readonly=True)
 
     class Meta:
         model = Account
@@ -119,6 +142,7 @@ class AccountResource(AllOrNothingResource):
             "description",
             "priority_score",
             "quadrant",
+            "version",
         )
         export_order = fields
         # Company names are how people know their customers; a re-import updates them.
@@ -135,6 +159,7 @@ class ContractResource(AllOrNothingResource):
     renewal_deadline = Field(
         attribute="renewal_deadline", column_name="renewal_deadline", readonly=True
     )
+    version = Field(attribute="version", column_name="version", readonly=True)
 
     class Meta:
         model = Contract
@@ -153,6 +178,7 @@ class ContractResource(AllOrNothingResource):
             "last_price_review_date",
             "sla_terms",
             "renewal_deadline",
+            "version",
         )
         export_order = fields
         import_id_fields = ("number",)

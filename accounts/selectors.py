@@ -18,6 +18,7 @@ from django.db.models import (
 )
 from django.utils.translation import gettext_lazy
 
+from kam.core import rights
 from kam.core.models import User
 from plans.models import AccountPlan, PlanStatus
 from stakeholders.models import Stakeholder
@@ -155,39 +156,45 @@ def account_for_page(*, user: User, pk: int) -> Account:
     return with_quadrant_label(Account.objects.visible_to(user).select_related("owner").get(pk=pk))
 
 
+def _by_name(users: QuerySet[User]) -> QuerySet[User]:
+    return users.order_by("name_kana", "last_name", "first_name")
+
+
 def owner_choices(*, user: User, account: Account | None = None) -> QuerySet[User]:
-    """Who may own the account: a rep keeps it (or takes it, when creating); managers choose."""
+    """Who may own the account: a rep keeps it (or takes it, when creating); managers choose
+    among the people who work accounts (kam.core.rights.assignable_users)."""
     if user.sees_whole_portfolio:
-        users = User.objects.filter(is_active=True)
+        users = rights.assignable_users()
         if account is not None:
-            users = User.objects.filter(Q(is_active=True) | Q(pk=account.owner_id))
-        return users.order_by("name_kana", "last_name", "first_name")
+            users = users | User.objects.filter(pk=account.owner_id)
+        return _by_name(users.distinct())
     pk = account.owner_id if account is not None else user.pk
     return User.objects.filter(pk=pk)
 
 
-def account_people(*, account: Account) -> QuerySet[User]:
-    """The owner and the team: who may own an opportunity of the account."""
-    return (
-        User.objects.filter(is_active=True)
-        .filter(Q(pk=account.owner_id) | Q(account_memberships__account=account))
-        .distinct()
-        .order_by("name_kana", "last_name", "first_name")
+def account_people(*, account: Account, keep: int | None = None) -> QuerySet[User]:
+    """The owner and the team: who may own an opportunity of the account. `keep` is someone
+    already chosen, who stays a choice when the record is edited."""
+    people = rights.assignable_users().filter(
+        Q(pk=account.owner_id) | Q(account_memberships__account=account)
     )
+    if keep is not None:
+        people = people | User.objects.filter(pk=keep)
+    return _by_name(people.distinct())
 
 
 def team_candidates(*, account: Account) -> QuerySet[User]:
-    """Active colleagues not on the team yet."""
+    """Colleagues who may join the team: not on it yet, and not its owner."""
     on_team = AccountTeamMember.objects.filter(account=account).values("user_id")
-    return (
-        User.objects.filter(is_active=True)
-        .exclude(pk__in=on_team)
-        .order_by("name_kana", "last_name", "first_name")
-    )
+    return _by_name(rights.assignable_users().exclude(pk__in=on_team).exclude(pk=account.owner_id))
 
 
-def active_users() -> QuerySet[User]:
-    return User.objects.filter(is_active=True).order_by("name_kana", "last_name", "first_name")
+def meeting_attendee_choices(*, meeting: Meeting | None = None) -> QuerySet[User]:
+    """Colleagues who may be named at a meeting; those already named on it stay named."""
+    users = rights.assignable_users()
+    if meeting is not None:
+        users = users | User.objects.filter(pk__in=meeting.attendees.values("pk"))
+    return _by_name(users.distinct())
 
 
 def account_stakeholders_for_meetings(*, account: Account) -> QuerySet[Stakeholder]:
@@ -247,6 +254,8 @@ def account_meetings(*, account: Account) -> QuerySet[Meeting]:
         .prefetch_related(
             Prefetch("stakeholders", queryset=Stakeholder.objects.order_by("name_kana", "name")),
             Prefetch("attendees", queryset=User.objects.order_by("name_kana", "last_name")),
+            # The action a next step became, when it became one (plans.ActionItem).
+            "follow_up_actions",
         )
         .order_by("-held_at", "-pk")
     )

@@ -14,29 +14,34 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kam.core.edit import edit_flow
+from kam.core.edit import edit_flow, seen
 from kam.core.forms import error_text
 from kam.core.http import SWAP_OPTIONS, HtmxHttpRequest, is_fragment, render_page, render_swap
+from kam.core.models import User
+from kam.core.rights import Act
 
 from . import health, selectors, services
 from .forms import (
     AccountForm,
+    ContractEditForm,
     ContractForm,
     MeetingForm,
     OpportunityForm,
     OpportunityStageForm,
+    PriceReviewForm,
     TeamMemberForm,
 )
 from .models import (
     Account,
     AccountStatus,
-    AccountTeamMember,
+    Contract,
     Industry,
+    Meeting,
     Opportunity,
     OpportunityStage,
     Tier,
@@ -61,10 +66,6 @@ def _account(request: HtmxHttpRequest, pk: int) -> Account:
 
 def _accounts() -> QuerySet[Account]:
     return Account.objects.select_related("owner")
-
-
-def _team_members() -> QuerySet[AccountTeamMember]:
-    return AccountTeamMember.objects.select_related("account", "account__owner", "user")
 
 
 def _opportunities() -> QuerySet[Opportunity]:
@@ -297,8 +298,12 @@ def team_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             data, candidates=selectors.team_candidates(account=account)
         ),
         save=lambda account, form: services.team_member_add(
-            account=account, member=form.cleaned_data["user"], role=form.cleaned_data["role"]
+            account=account,
+            member=form.cleaned_data["user"],
+            role=form.cleaned_data["role"],
+            user=request.user,
         ),
+        act=Act.TEAM,
         notice=lambda account, member: (
             _("%(name)s joined the account team.") % {"name": member.user}
         ),
@@ -310,17 +315,30 @@ def team_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def team_remove(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def team_remove(request: HtmxHttpRequest, pk: int, user_pk: int) -> HttpResponse:
+    # Named by account and person, so that removing someone already removed (by a colleague,
+    # a moment ago) is said plainly rather than a 404.
+    member = get_object_or_404(User, pk=user_pk)
     return edit_flow(
         request,
-        queryset=_team_members(),
+        queryset=_accounts(),
         pk=pk,
-        save=lambda member, _: services.team_member_remove(team_member=member),
-        notice=lambda member, removed: _("%(name)s left the account team.") % {"name": member.user},
-        redirect=lambda member, _: _account_url(member.account_id, "team"),
-        saved=lambda member, _, notice: _saved(
-            request, _account(request, member.account_id), "team", notice=notice
+        save=lambda account, _: services.team_member_remove(
+            account=account, member=member, user=request.user
         ),
+        notice=lambda account, removed: (
+            (
+                _("%(name)s left the account team.")
+                if removed
+                else _("%(name)s was no longer on the account team.")
+            )
+            % {"name": member}
+        ),
+        redirect=lambda account, _: _account_url(account.pk, "team"),
+        saved=lambda account, _, notice: _saved(
+            request, _account(request, account.pk), "team", notice=notice
+        ),
+        act=Act.TEAM,
     )
 
 
@@ -328,17 +346,55 @@ def team_remove(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 def _add_form(
-    request: HtmxHttpRequest, account: Account, form, *, kind: str, heading: str
+    request: HtmxHttpRequest,
+    account: Account,
+    form,
+    *,
+    kind: str,
+    heading: str,
+    post_url: str = "",
 ) -> TemplateResponse:
+    """The form of a contract, an opportunity or a meeting, in the slot at the top of its
+    section: to add one, or (with the item's `post_url`) to edit one."""
     context = {
         "account": account,
         "form": form,
         "kind": kind,
         "heading": heading,
-        "post_url": reverse(f"accounts:{kind}_add", args=[account.pk]),
-        "section": {"contract": "contracts", "opportunity": "opportunities"}.get(kind, "meetings"),
+        "post_url": post_url or reverse(f"accounts:{kind}_add", args=[account.pk]),
+        "section": SECTION_OF[kind],
     }
     return _form_page(request, ADD_FORM, context)
+
+
+SECTION_OF = {"contract": "contracts", "opportunity": "opportunities", "meeting": "meetings"}
+
+
+def _item_write(request: HtmxHttpRequest, kind: str, **flow) -> HttpResponse:
+    """An edit or a delete of a contract, an opportunity or a meeting: its section comes
+    back whole, with what happened; without JavaScript, the account page at the section."""
+    section = SECTION_OF[kind]
+    return edit_flow(
+        request,
+        redirect=lambda item, _: _account_url(item.account_id, section),
+        saved=lambda item, _, notice: _saved(
+            request,
+            _account(request, item.account_id),
+            section,
+            notice=notice,
+            target=f"#{section}",
+            also=("health",) if kind == "contract" else (),
+        ),
+        **flow,
+    )
+
+
+def _contracts() -> QuerySet[Contract]:
+    return Contract.objects.select_related("account", "account__owner")
+
+
+def _meetings() -> QuerySet[Meeting]:
+    return Meeting.objects.select_related("account", "account__owner")
 
 
 @require_GET
@@ -357,7 +413,9 @@ def contract_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         form=lambda account, data: ContractForm(
             data, initial={"currency": account.revenue_currency}
         ),
-        save=lambda account, form: services.contract_create(account=account, **form.cleaned_data),
+        save=lambda account, form: services.contract_create(
+            account=account, user=request.user, **form.cleaned_data
+        ),
         notice=lambda account, contract: (
             _("Contract %(number)s added.") % {"number": contract.number}
         ),
@@ -394,7 +452,7 @@ def opportunity_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         pk=pk,
         form=lambda account, data: _new_opportunity_form(request, account, data),
         save=lambda account, form: services.opportunity_create(
-            account=account, **form.cleaned_data
+            account=account, user=request.user, **form.cleaned_data
         ),
         notice=lambda account, new: _("Opportunity “%(title)s” added.") % {"title": new.title},
         redirect=lambda account, new: _account_url(account.pk, f"opportunity-{new.pk}"),
@@ -423,7 +481,10 @@ def opportunity_stage(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         pk=pk,
         form=lambda opportunity, data: OpportunityStageForm(data),
         save=lambda opportunity, form: services.opportunity_set_stage(
-            opportunity=opportunity, stage=form.cleaned_data["stage"]
+            opportunity=opportunity,
+            stage=form.cleaned_data["stage"],
+            user=request.user,
+            **seen(form),
         ),
         notice=lambda opportunity, saved: (
             _("Stage of “%(title)s” changed to %(stage)s.")
@@ -461,7 +522,7 @@ def meeting_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         form=lambda account, data: MeetingForm(
             data,
             stakeholders=selectors.account_stakeholders_for_meetings(account=account),
-            users=selectors.active_users(),
+            users=selectors.meeting_attendee_choices(),
             initial={"attendees": [request.user.pk]},
         ),
         save=lambda account, form: services.meeting_record(
@@ -482,4 +543,154 @@ def meeting_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         show=lambda account, form: _add_form(
             request, account, form, kind="meeting", heading=_("Record a meeting")
         ),
+    )
+
+
+# Correcting the records: edit and delete contracts, opportunities and meetings.
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def contract_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return _item_write(
+        request,
+        "contract",
+        queryset=_contracts(),
+        pk=pk,
+        form=lambda contract, data: ContractEditForm(data, instance=contract),
+        save=lambda contract, form: services.contract_update(
+            contract=contract, data=form.cleaned_data, user=request.user
+        ),
+        notice=lambda contract, saved: _("Contract %(number)s saved.") % {"number": saved.number},
+        show=lambda contract, form: _add_form(
+            request,
+            contract.account,
+            form,
+            kind="contract",
+            heading=_("Edit contract %(number)s") % {"number": contract.number},
+            post_url=reverse("accounts:contract_edit", args=[contract.pk]),
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def contract_price_review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return _item_write(
+        request,
+        "contract",
+        queryset=_contracts(),
+        pk=pk,
+        form=lambda contract, data: PriceReviewForm.for_contract(contract, data),
+        save=lambda contract, form: services.contract_record_price_review(
+            contract=contract, user=request.user, **form.cleaned_data
+        ),
+        notice=lambda contract, saved: (
+            _("Price review of %(number)s recorded; the next one is due on %(when)s.")
+            % {
+                "number": saved.number,
+                "when": formats.date_format(saved.next_price_review_date, "SHORT_DATE_FORMAT"),
+            }
+        ),
+        show=lambda contract, form: _add_form(
+            request,
+            contract.account,
+            form,
+            kind="contract",
+            heading=_("Record the price review of %(number)s") % {"number": contract.number},
+            post_url=reverse("accounts:contract_price_review", args=[contract.pk]),
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def opportunity_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return _item_write(
+        request,
+        "opportunity",
+        queryset=_opportunities(),
+        pk=pk,
+        form=lambda opp, data: OpportunityForm(
+            data,
+            instance=opp,
+            owners=selectors.account_people(account=opp.account, keep=opp.owner_id),
+        ),
+        save=lambda opp, form: services.opportunity_update(
+            opportunity=opp, data=form.cleaned_data, user=request.user
+        ),
+        notice=lambda opp, saved: _("Opportunity “%(title)s” saved.") % {"title": saved.title},
+        show=lambda opp, form: _add_form(
+            request,
+            opp.account,
+            form,
+            kind="opportunity",
+            heading=_("Edit opportunity"),
+            post_url=reverse("accounts:opportunity_edit", args=[opp.pk]),
+        ),
+    )
+
+
+@require_POST
+@login_required
+def opportunity_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return _item_write(
+        request,
+        "opportunity",
+        queryset=_opportunities(),
+        pk=pk,
+        save=lambda opp, form: services.opportunity_delete(
+            opportunity=opp, user=request.user, **seen(form)
+        ),
+        notice=lambda opp, deleted: _("Opportunity “%(title)s” deleted.") % {"title": opp.title},
+        act=Act.DELETE,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def meeting_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return _item_write(
+        request,
+        "meeting",
+        queryset=_meetings(),
+        pk=pk,
+        form=lambda meeting, data: MeetingForm(
+            data,
+            instance=meeting,
+            stakeholders=selectors.account_stakeholders_for_meetings(account=meeting.account),
+            users=selectors.meeting_attendee_choices(meeting=meeting),
+        ),
+        save=lambda meeting, form: services.meeting_update(
+            meeting=meeting, data=form.cleaned_data, user=request.user
+        ),
+        notice=lambda meeting, saved: (
+            _("Meeting “%(subject)s” saved.") % {"subject": saved.subject}
+        ),
+        show=lambda meeting, form: _add_form(
+            request,
+            meeting.account,
+            form,
+            kind="meeting",
+            heading=_("Edit meeting"),
+            post_url=reverse("accounts:meeting_edit", args=[meeting.pk]),
+        ),
+    )
+
+
+@require_POST
+@login_required
+def meeting_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return _item_write(
+        request,
+        "meeting",
+        queryset=_meetings(),
+        pk=pk,
+        save=lambda meeting, form: services.meeting_delete(
+            meeting=meeting, user=request.user, **seen(form)
+        ),
+        notice=lambda meeting, deleted: (
+            _("Meeting “%(subject)s” deleted.") % {"subject": meeting.subject}
+        ),
+        act=Act.DELETE,
     )

@@ -6,6 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from kam.core import rights
+from kam.core.admin_edit import EditRulesAdmin
+
 from .models import (
     KPI,
     AccountPlan,
@@ -136,7 +139,11 @@ class ReviewInline(admin.TabularInline):
 
 
 @admin.register(AccountPlan)
-class AccountPlanAdmin(SimpleHistoryAdmin):
+class AccountPlanAdmin(EditRulesAdmin, SimpleHistoryAdmin):
+    def admin_act(self, form):
+        changed = set(form.changed_data)
+        return rights.steward_acts(changed, form.initial, form.cleaned_data)
+
     form = AccountPlanAdminForm
     list_display = (
         "title",
@@ -196,7 +203,7 @@ class AccountPlanAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CustomerNeed)
-class CustomerNeedAdmin(admin.ModelAdmin):
+class CustomerNeedAdmin(EditRulesAdmin, admin.ModelAdmin):
     list_display = ("title", "plan", "kind", "source", "priority", "status")
     list_filter = ("kind", "source", "priority", "status")
     search_fields = ("title", "description", *PLAN_SEARCH)
@@ -205,7 +212,7 @@ class CustomerNeedAdmin(admin.ModelAdmin):
 
 
 @admin.register(Goal)
-class GoalAdmin(SimpleHistoryAdmin):
+class GoalAdmin(EditRulesAdmin, SimpleHistoryAdmin):
     list_display = (
         "statement",
         "plan",
@@ -237,7 +244,7 @@ class MeasurementInline(admin.TabularInline):
 
 
 @admin.register(KPI)
-class KPIAdmin(admin.ModelAdmin):
+class KPIAdmin(EditRulesAdmin, admin.ModelAdmin):
     list_display = (
         "name",
         "plan",
@@ -274,7 +281,7 @@ class KPIAdmin(admin.ModelAdmin):
 
 
 @admin.register(KPIMeasurement)
-class KPIMeasurementAdmin(admin.ModelAdmin):
+class KPIMeasurementAdmin(EditRulesAdmin, admin.ModelAdmin):
     list_display = ("kpi", "measured_on", "value", "note", "recorded_by")
     search_fields = ("kpi__name", "note", "kpi__plan__title", "kpi__plan__account__name")
     list_select_related = ("kpi", "recorded_by")
@@ -307,7 +314,7 @@ class KPIMeasurementAdmin(admin.ModelAdmin):
 
 
 @admin.register(CompetitorPosition)
-class CompetitorPositionAdmin(admin.ModelAdmin):
+class CompetitorPositionAdmin(EditRulesAdmin, admin.ModelAdmin):
     list_display = ("competitor", "plan", "threat_level", "share_of_wallet")
     list_filter = ("threat_level",)
     search_fields = ("competitor", "products", *PLAN_SEARCH)
@@ -316,7 +323,7 @@ class CompetitorPositionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(admin.ModelAdmin):
+class ActionItemAdmin(EditRulesAdmin, admin.ModelAdmin):
     form = ActionItemAdminForm
     list_display = ("title", "plan", "phase", "owner", "due_date", "status", "completed_at")
     list_filter = ("status", "phase", "owner")
@@ -327,7 +334,7 @@ class ActionItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlanReview)
-class PlanReviewAdmin(admin.ModelAdmin):
+class PlanReviewAdmin(EditRulesAdmin, admin.ModelAdmin):
     list_display = ("plan", "reviewed_on", "reviewer", "next_review_date")
     search_fields = ("notes", "decisions", *PLAN_SEARCH)
     list_select_related = ("plan", "reviewer")

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from kam.core.forms import DATE, FieldsOnlyModelForm, ends_after_start
+from kam.core.forms import DATE, FieldsOnlyModelForm, VersionForm, ends_after_start
 
 from .models import AccountPlan, CustomerNeed, Goal, PlanStatus
 from .services import (
@@ -55,7 +55,7 @@ class PlanEditForm(PlanForm):
         fields = [f for f in PlanForm.Meta.fields if f != "status"]
 
 
-class PlanStatusForm(forms.Form):
+class PlanStatusForm(VersionForm):
     status = forms.ChoiceField(label=_("Status"), choices=PlanStatus.choices)
 
 
@@ -176,3 +176,25 @@ class GoalForm(FieldsOnlyModelForm):
         return [
             (letter, name, [self[f] for f in names]) for letter, name, names in self.SMART_GROUPS
         ]
+
+
+class CopyForwardForm(VersionForm):
+    """The new period's plan: its title, period and owner; the rest comes from the old one."""
+
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        error_messages={"required": _("Give the plan a title.")},
+    )
+    period_start = forms.DateField(label=_("Period start"), widget=DATE)
+    period_end = forms.DateField(label=_("Period end"), widget=DATE)
+    owner = forms.ModelChoiceField(label=_("Plan owner"), queryset=None, empty_label=None)
+
+    def __init__(self, *args, owners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
+
+    def clean(self):
+        super().clean()
+        message = _("The period must end after it starts.")
+        return ends_after_start(self, "period_start", "period_end", message)

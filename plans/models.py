@@ -20,6 +20,7 @@ from kam.core.db import (
     valid_choice,
 )
 from kam.core.models import TimeStampedModel
+from kam.core.versions import Versioned
 
 from .querysets import ActionItemQuerySet, MeasurementQuerySet, PlanChildQuerySet, PlanQuerySet
 
@@ -42,7 +43,26 @@ class ReviewCadence(models.IntegerChoices):
     YEARLY = 12, _("Yearly")
 
 
-class AccountPlan(TimeStampedModel):
+# What people type about a plan, by the form that saves it.
+PLAN_BASIC_FIELDS = (
+    "title",
+    "period_start",
+    "period_end",
+    "status",
+    "owner",
+    "review_cadence_months",
+    "next_review_date",
+)
+PLAN_VALUE_FIELDS = ("value_who", "value_what", "value_when", "value_how")
+PLAN_PROFILE_FIELDS = (
+    "profile_organisation",
+    "profile_decision_process",
+    "profile_culture",
+    "profile_business_goals",
+)
+
+
+class AccountPlan(TimeStampedModel, Versioned):
     """The strategic plan for one key account: who gets what value, when, and how."""
 
     account = models.ForeignKey(
@@ -83,9 +103,34 @@ class AccountPlan(TimeStampedModel):
     last_reviewed_on = models.DateField(
         _("last reviewed"), null=True, blank=True, validators=date_validators
     )
+    # The plan of the year before, when this one was copied forward from it.
+    copied_from = models.ForeignKey(
+        "self",
+        verbose_name=_("continues"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="copied_to",
+    )
 
     history = HistoricalRecords()
     objects = PlanQuerySet.as_manager()
+
+    # Three forms save a plan: its basics (with the status), its value proposition and its
+    # customer profile. Each has its own version, so that two people editing two of them at
+    # once do not clash; a recorded review moves the basics (it sets the next review date).
+    value_version = models.PositiveIntegerField(
+        _("value proposition version"), default=1, editable=False
+    )
+    profile_version = models.PositiveIntegerField(
+        _("customer profile version"), default=1, editable=False
+    )
+    VERSIONS = {
+        "version": (*PLAN_BASIC_FIELDS, "last_reviewed_on"),
+        "value_version": PLAN_VALUE_FIELDS,
+        "profile_version": PLAN_PROFILE_FIELDS,
+    }
 
     class Meta:
         verbose_name = _("account plan")
@@ -117,6 +162,14 @@ class AccountPlan(TimeStampedModel):
             models.Index(fields=["status", "next_review_date"], name="plan_review_due"),
             models.Index(fields=["owner", "status"], name="plan_owner_status"),
         ]
+
+    @property
+    def account_for_rights(self):
+        return self.account
+
+    @property
+    def plan_for_rights(self):
+        return self
 
     def __str__(self) -> str:
         return self.title
@@ -181,7 +234,7 @@ class NeedStatus(models.TextChoices):
     DROPPED = "dropped", _("No longer relevant")
 
 
-class CustomerNeed(TimeStampedModel):
+class CustomerNeed(TimeStampedModel, Versioned):
     """A concrete problem, goal or value the customer seeks, and where we learned it."""
 
     plan = models.ForeignKey(
@@ -205,6 +258,16 @@ class CustomerNeed(TimeStampedModel):
 
     objects = PlanChildQuerySet.as_manager()
 
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("customer need")
         verbose_name_plural = _("customer issues and needs")
@@ -216,6 +279,14 @@ class CustomerNeed(TimeStampedModel):
             valid_choice("status", NeedStatus, name="need_status_valid"),
             not_blank("title", name="need_title_not_blank"),
         ]
+
+    @property
+    def account_for_rights(self):
+        return self.plan.account
+
+    @property
+    def plan_for_rights(self):
+        return self.plan
 
     def __str__(self) -> str:
         return self.title
@@ -243,7 +314,7 @@ def _ratio(numerator, denominator):
     return Cast(numerator, FloatField()) / NullIf(Cast(denominator, FloatField()), Value(0.0))
 
 
-class Goal(TimeStampedModel):
+class Goal(TimeStampedModel, Versioned):
     """A SMART goal: Specific, Measurable, Achievable, Relevant (a need), Time-bound."""
 
     plan = models.ForeignKey(
@@ -313,6 +384,15 @@ class Goal(TimeStampedModel):
     history = HistoricalRecords(excluded_fields=["progress"])
     objects = PlanChildQuerySet.as_manager()
 
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
     class Meta:
         verbose_name = _("SMART goal")
         verbose_name_plural = _("SMART goals")
@@ -337,6 +417,14 @@ class Goal(TimeStampedModel):
             # Reminder sweep: goals past due and not met.
             models.Index(fields=["status", "due_date"], name="goal_status_due"),
         ]
+
+    @property
+    def account_for_rights(self):
+        return self.plan.account
+
+    @property
+    def plan_for_rights(self):
+        return self.plan
 
     def __str__(self) -> str:
         return self.statement
@@ -386,7 +474,7 @@ class Direction(models.TextChoices):
     LOWER = "lower", _("Lower is better")
 
 
-class KPI(TimeStampedModel):
+class KPI(TimeStampedModel, Versioned):
     plan = models.ForeignKey(
         AccountPlan, verbose_name=_("account plan"), on_delete=models.CASCADE, related_name="kpis"
     )
@@ -429,6 +517,16 @@ class KPI(TimeStampedModel):
 
     objects = PlanChildQuerySet.as_manager()
 
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("KPI")
         verbose_name_plural = _("KPIs")
@@ -452,6 +550,14 @@ class KPI(TimeStampedModel):
         ]
         indexes = [models.Index(fields=["plan", "goal"], name="kpi_plan_goal")]
 
+    @property
+    def account_for_rights(self):
+        return self.plan.account
+
+    @property
+    def plan_for_rights(self):
+        return self.plan
+
     def __str__(self) -> str:
         return self.name
 
@@ -461,7 +567,7 @@ class KPI(TimeStampedModel):
             raise ValidationError({"goal": _("Choose a goal of this plan.")})
 
 
-class KPIMeasurement(TimeStampedModel):
+class KPIMeasurement(TimeStampedModel, Versioned):
     kpi = models.ForeignKey(
         KPI, verbose_name=_("KPI"), on_delete=models.CASCADE, related_name="measurements"
     )
@@ -479,6 +585,8 @@ class KPIMeasurement(TimeStampedModel):
 
     objects = MeasurementQuerySet.as_manager()
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("KPI measurement")
         verbose_name_plural = _("KPI measurements")
@@ -492,6 +600,18 @@ class KPIMeasurement(TimeStampedModel):
             date_in_range("measured_on", name="measurement_measured_on_in_range"),
         ]
         indexes = [models.Index(fields=["kpi", "-measured_on"], name="measurement_kpi_recent")]
+
+    @property
+    def account_for_rights(self):
+        return self.kpi.plan.account
+
+    @property
+    def plan_for_rights(self):
+        return self.kpi.plan
+
+    @property
+    def created_by_id(self):
+        return self.recorded_by_id
 
     def __str__(self) -> str:
         return f"{self.kpi}: {self.value} ({self.measured_on})"
@@ -512,7 +632,7 @@ class ThreatLevel(models.IntegerChoices):
     HIGH = 3, _("High")
 
 
-class CompetitorPosition(TimeStampedModel):
+class CompetitorPosition(TimeStampedModel, Versioned):
     """One competitor in the account, and how we win against them."""
 
     plan = models.ForeignKey(
@@ -542,6 +662,16 @@ class CompetitorPosition(TimeStampedModel):
 
     objects = PlanChildQuerySet.as_manager()
 
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("competitor")
         verbose_name_plural = _("competitor map")
@@ -559,6 +689,14 @@ class CompetitorPosition(TimeStampedModel):
             valid_choice("threat_level", ThreatLevel, name="competitor_threat_valid"),
             not_blank("competitor", name="competitor_not_blank"),
         ]
+
+    @property
+    def account_for_rights(self):
+        return self.plan.account
+
+    @property
+    def plan_for_rights(self):
+        return self.plan
 
     def __str__(self) -> str:
         return self.competitor
@@ -579,7 +717,7 @@ class ActionStatus(models.TextChoices):
     BLOCKED = "blocked", _("Blocked")
 
 
-class ActionItem(TimeStampedModel):
+class ActionItem(TimeStampedModel, Versioned):
     """Who does what, by when, with which resources, for which goal."""
 
     plan = models.ForeignKey(
@@ -615,8 +753,27 @@ class ActionItem(TimeStampedModel):
     completed_at = models.DateTimeField(
         _("completed at"), null=True, blank=True, validators=datetime_validators
     )
+    # The meeting whose next step this action carries out, when it was made from one.
+    from_meeting = models.ForeignKey(
+        "accounts.Meeting",
+        verbose_name=_("from the meeting"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_up_actions",
+    )
 
     objects = ActionItemQuerySet.as_manager()
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("action item")
@@ -647,6 +804,14 @@ class ActionItem(TimeStampedModel):
                 name="action_open_due",
             ),
         ]
+
+    @property
+    def account_for_rights(self):
+        return self.plan.account
+
+    @property
+    def plan_for_rights(self):
+        return self.plan
 
     def __str__(self) -> str:
         return self.title
@@ -688,6 +853,14 @@ class PlanReview(TimeStampedModel):
             for f in ("reviewed_on", "next_review_date")
         ]
         indexes = [models.Index(fields=["plan", "-reviewed_on"], name="review_plan_recent")]
+
+    @property
+    def account_for_rights(self):
+        return self.plan.account
+
+    @property
+    def plan_for_rights(self):
+        return self.plan
 
     def __str__(self) -> str:
         return f"{self.plan} ({self.reviewed_on})"

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from kam.core.models import User
+from kam.core import rights
+from kam.core.models import Role, User
 
 from .models import (
     KPI,
@@ -75,16 +76,13 @@ def user_choices_for_account(*, account_id: int, keep: int | None = None) -> Que
     `keep` is someone already chosen (an action's owner who has since left the team), kept
     so that editing the record does not force a change of owner.
     """
+    people = rights.assignable_users().filter(
+        Q(pk__in=_account_owner(account_id))
+        | Q(account_memberships__account_id=account_id)
+        | Q(role=Role.MANAGER)
+    )
     return (
-        User.objects.filter(
-            Q(
-                Q(pk__in=_account_owner(account_id))
-                | Q(account_memberships__account_id=account_id)
-                | Q(role__in=["manager", "admin"]),
-                is_active=True,
-            )
-            | Q(pk=keep)
-        )
+        User.objects.filter(Q(pk__in=people.values("pk")) | Q(pk=keep))
         .distinct()
         .order_by("last_name", "first_name", "pk")
     )

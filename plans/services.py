@@ -15,11 +15,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Account
+from kam.core import rights
 from kam.core.models import User
-from kam.core.services import assign_fields, save_fields
+from kam.core.services import assign_fields, delete_checked, save_fields, split_versions
 
 from .models import (
     KPI,
+    PLAN_BASIC_FIELDS,
+    PLAN_PROFILE_FIELDS,
+    PLAN_VALUE_FIELDS,
     AccountPlan,
     CustomerNeed,
     Goal,
@@ -66,9 +70,11 @@ def kpi_measurement_record(
 
 
 @transaction.atomic
-def kpi_measurement_delete(*, measurement: KPIMeasurement) -> None:
+def kpi_measurement_delete(
+    *, measurement: KPIMeasurement, user: User, version: int | None = None
+) -> None:
     kpi = measurement.kpi
-    measurement.delete()
+    delete_checked(measurement, user=user, version=version)
     kpi_refresh_latest(kpi=kpi)
 
 
@@ -86,6 +92,7 @@ def plan_mark_reviewed(
     reviewed_on: dt.date | None = None,
 ) -> PlanReview:
     """Record a review and move the next review date on by the plan's cadence."""
+    rights.require(reviewer, rights.Act.EDIT, plan)
     reviewed_on = reviewed_on or timezone.localdate()
     next_date = next_review_after(plan=plan, reviewed_on=reviewed_on)
     review = PlanReview(
@@ -105,22 +112,6 @@ def plan_mark_reviewed(
 
 
 # Fields a plan edit may touch; the account and the review bookkeeping are not among them.
-PLAN_BASIC_FIELDS = (
-    "title",
-    "period_start",
-    "period_end",
-    "status",
-    "owner",
-    "review_cadence_months",
-    "next_review_date",
-)
-PLAN_VALUE_FIELDS = ("value_who", "value_what", "value_when", "value_how")
-PLAN_PROFILE_FIELDS = (
-    "profile_organisation",
-    "profile_decision_process",
-    "profile_culture",
-    "profile_business_goals",
-)
 PLAN_EDITABLE_FIELDS = (*PLAN_BASIC_FIELDS, *PLAN_VALUE_FIELDS, *PLAN_PROFILE_FIELDS)
 NEED_FIELDS = ("title", "kind", "source", "priority", "status", "description", "root_cause")
 # In the order of the SMART letters, as the goal form shows them.
@@ -209,8 +200,11 @@ def plan_create(
     status: str = PlanStatus.DRAFT,
     review_cadence_months: int = ReviewCadence.QUARTERLY,
     next_review_date: dt.date | None = None,
+    user: User,
 ) -> AccountPlan:
     """Start a plan for an account; without a date the first review is one cadence away."""
+    rights.require(user, rights.Act.EDIT, account)
+    rights.check_assignable(owner, field="owner")
     plan = AccountPlan(
         account=account,
         title=title,
@@ -233,48 +227,66 @@ def plan_create(
 
 
 @transaction.atomic
-def plan_update(*, plan: AccountPlan, data: Mapping[str, Any]) -> AccountPlan:
-    """Change any editable part of a plan: basics, status, value proposition or profile."""
+def plan_update(*, plan: AccountPlan, data: Mapping[str, Any], user: User) -> AccountPlan:
+    """Change any editable part of a plan: basics, status, value proposition or profile.
+
+    Handing the plan to another owner, archiving it and bringing it back are a manager's
+    acts; on an archived plan (or one of an account that ended) they are the only change left.
+    """
+    data, versions = split_versions(plan, data)
     # Lock the row so two people switching status at once cannot both pass the check.
     AccountPlan.objects.select_for_update().filter(pk=plan.pk).first()
+    changed = {name for name, value in data.items() if getattr(plan, name) != value}
+    for act in rights.steward_acts(changed, {"status": plan.status}, data):
+        rights.require(user, act, plan)
+    if "owner" in changed:
+        rights.check_assignable(data["owner"], field="owner")
     assign_fields(plan, data, PLAN_EDITABLE_FIELDS)
     _check_period(plan=plan)
     _check_one_active(plan=plan)
     plan.full_clean()
     if "period_start" in data or "period_end" in data:
         check_goals_inside_period(plan=plan)
-    plan.save(update_fields=[*data.keys(), "updated_at"])
+    plan.expect(versions).save(update_fields=[*data.keys(), "updated_at"])
     return plan
 
 
 @transaction.atomic
-def need_create(*, plan: AccountPlan, data: Mapping[str, Any]) -> CustomerNeed:
-    return save_fields(CustomerNeed(plan=plan), data, NEED_FIELDS)
+def plan_delete(*, plan: AccountPlan, user: User, version: int | None = None) -> None:
+    """A manager's act: the plan and everything in it go."""
+    rights.require(user, rights.Act.STEWARD, plan)
+    plan.check_version({"version": version})
+    plan.delete()
 
 
 @transaction.atomic
-def need_update(*, need: CustomerNeed, data: Mapping[str, Any]) -> CustomerNeed:
-    return save_fields(need, data, NEED_FIELDS)
+def need_create(*, plan: AccountPlan, data: Mapping[str, Any], user: User) -> CustomerNeed:
+    return save_fields(CustomerNeed(plan=plan), data, NEED_FIELDS, user=user)
 
 
 @transaction.atomic
-def need_delete(*, need: CustomerNeed) -> None:
+def need_update(*, need: CustomerNeed, data: Mapping[str, Any], user: User) -> CustomerNeed:
+    return save_fields(need, data, NEED_FIELDS, user=user)
+
+
+@transaction.atomic
+def need_delete(*, need: CustomerNeed, user: User, version: int | None = None) -> None:
     """Goals that served the need stay; they lose the link and show up as untraced."""
-    need.delete()
+    delete_checked(need, user=user, version=version)
 
 
 @transaction.atomic
-def goal_create(*, plan: AccountPlan, data: Mapping[str, Any]) -> Goal:
+def goal_create(*, plan: AccountPlan, data: Mapping[str, Any], user: User) -> Goal:
     """Add a SMART goal; Goal.clean refuses one that is not measurable or not time-bound."""
-    return save_fields(Goal(plan=plan), data, GOAL_FIELDS, refresh=True)
+    return save_fields(Goal(plan=plan), data, GOAL_FIELDS, user=user, refresh=True)
 
 
 @transaction.atomic
-def goal_update(*, goal: Goal, data: Mapping[str, Any]) -> Goal:
-    return save_fields(goal, data, GOAL_FIELDS, refresh=True)
+def goal_update(*, goal: Goal, data: Mapping[str, Any], user: User) -> Goal:
+    return save_fields(goal, data, GOAL_FIELDS, user=user, refresh=True)
 
 
 @transaction.atomic
-def goal_delete(*, goal: Goal) -> None:
+def goal_delete(*, goal: Goal, user: User, version: int | None = None) -> None:
     """KPIs and actions behind the goal stay on the plan, unlinked."""
-    goal.delete()
+    delete_checked(goal, user=user, version=version)

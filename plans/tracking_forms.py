@@ -11,7 +11,7 @@ from django.core.validators import MaxValueValidator
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from kam.core.forms import DATE, FieldsOnlyModelForm
+from kam.core.forms import DATE, FieldsOnlyModelForm, VersionForm
 
 from .models import KPI, AccountPlan, ActionItem, ActionStatus, CompetitorPosition, Goal
 from .selectors import user_choices_for_account
@@ -162,5 +162,5 @@ class ActionForm(FieldsOnlyModelForm):
         self.fields["goal"].error_messages["invalid_choice"] = _("Choose a goal of this plan.")
 
 
-class ActionStatusForm(forms.Form):
+class ActionStatusForm(VersionForm):
     status = forms.ChoiceField(label=_("Status"), choices=ActionStatus.choices)

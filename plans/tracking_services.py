@@ -12,11 +12,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from kam.core import rights
 from kam.core.models import User
-from kam.core.services import full_clean, save_fields
+from kam.core.services import delete_checked, full_clean, save_fields
 
 from . import services
 from .charts import format_value
@@ -27,6 +28,8 @@ from .models import (
     ActionStatus,
     CompetitorPosition,
     KPIMeasurement,
+    Phase,
+    PlanStatus,
 )
 
 KPI_FIELDS = ("name", "kind", "goal", "target", "unit", "direction")
@@ -61,20 +64,20 @@ ON_FIELDS = {"constraint_fields": CONSTRAINT_FIELDS}
 
 
 @transaction.atomic
-def kpi_create(*, plan: AccountPlan, data: Mapping[str, Any]) -> KPI:
+def kpi_create(*, plan: AccountPlan, data: Mapping[str, Any], user: User) -> KPI:
     # Attainment is computed by the database.
-    return save_fields(KPI(plan=plan), data, KPI_FIELDS, **ON_FIELDS, refresh=True)
+    return save_fields(KPI(plan=plan), data, KPI_FIELDS, user=user, **ON_FIELDS, refresh=True)
 
 
 @transaction.atomic
-def kpi_update(*, kpi: KPI, data: Mapping[str, Any]) -> KPI:
-    return save_fields(kpi, data, KPI_FIELDS, **ON_FIELDS, refresh=True)
+def kpi_update(*, kpi: KPI, data: Mapping[str, Any], user: User) -> KPI:
+    return save_fields(kpi, data, KPI_FIELDS, user=user, **ON_FIELDS, refresh=True)
 
 
 @transaction.atomic
-def kpi_delete(*, kpi: KPI) -> None:
+def kpi_delete(*, kpi: KPI, user: User, version: int | None = None) -> None:
     """Its measurements go with it."""
-    kpi.delete()
+    delete_checked(kpi, user=user, version=version)
 
 
 @transaction.atomic
@@ -84,13 +87,15 @@ def kpi_measurement_add(
     measured_on: dt.date,
     value: Decimal,
     note: str = "",
-    recorded_by: User | None = None,
+    recorded_by: User,
 ) -> KPIMeasurement:
     """Record a new measurement; a date that already has one is refused, never overwritten.
 
     Overwriting would lose the earlier value on a mistyped date. To correct a value, delete
-    the measurement and record it again.
+    the measurement and record it again. A measurement is not an edit of the KPI: it leaves
+    the KPI's version alone, so a KPI form open meanwhile still saves.
     """
+    rights.require(recorded_by, rights.Act.EDIT, kpi)
     # Lock the KPI first, so that two people adding the same date cannot both pass the check.
     KPI.objects.select_for_update().filter(pk=kpi.pk).first()
     existing = kpi.measurements.filter(measured_on=measured_on).values_list("value", flat=True)
@@ -114,52 +119,118 @@ def kpi_measurement_add(
 
 
 @transaction.atomic
-def competitor_create(*, plan: AccountPlan, data: Mapping[str, Any]) -> CompetitorPosition:
-    return save_fields(CompetitorPosition(plan=plan), data, COMPETITOR_FIELDS, **ON_FIELDS)
+def competitor_create(
+    *, plan: AccountPlan, data: Mapping[str, Any], user: User
+) -> CompetitorPosition:
+    position = CompetitorPosition(plan=plan)
+    return save_fields(position, data, COMPETITOR_FIELDS, user=user, **ON_FIELDS)
 
 
 @transaction.atomic
 def competitor_update(
-    *, position: CompetitorPosition, data: Mapping[str, Any]
+    *, position: CompetitorPosition, data: Mapping[str, Any], user: User
 ) -> CompetitorPosition:
-    return save_fields(position, data, COMPETITOR_FIELDS, **ON_FIELDS)
+    return save_fields(position, data, COMPETITOR_FIELDS, user=user, **ON_FIELDS)
 
 
 @transaction.atomic
-def competitor_delete(*, position: CompetitorPosition) -> None:
-    position.delete()
+def competitor_delete(
+    *, position: CompetitorPosition, user: User, version: int | None = None
+) -> None:
+    delete_checked(position, user=user, version=version)
 
 
 # Action plan
 
 
 @transaction.atomic
-def action_create(*, plan: AccountPlan, data: Mapping[str, Any]) -> ActionItem:
-    return save_fields(ActionItem(plan=plan), data, ACTION_FIELDS, **ON_FIELDS)
+def action_create(*, plan: AccountPlan, data: Mapping[str, Any], user: User) -> ActionItem:
+    return save_fields(ActionItem(plan=plan), data, ACTION_FIELDS, user=user, **ON_FIELDS)
 
 
 @transaction.atomic
-def action_update(*, action: ActionItem, data: Mapping[str, Any]) -> ActionItem:
-    return save_fields(action, data, ACTION_FIELDS, **ON_FIELDS)
+def action_update(*, action: ActionItem, data: Mapping[str, Any], user: User) -> ActionItem:
+    return save_fields(action, data, ACTION_FIELDS, user=user, **ON_FIELDS)
 
 
 @transaction.atomic
-def action_delete(*, action: ActionItem) -> None:
-    action.delete()
+def action_delete(*, action: ActionItem, user: User, version: int | None = None) -> None:
+    delete_checked(action, user=user, version=version)
 
 
 @transaction.atomic
-def action_set_status(*, action: ActionItem, status: str) -> ActionItem:
+def action_set_status(
+    *, action: ActionItem, status: str, user: User, version: int | None = None
+) -> ActionItem:
     """Move an action to a status; done records when, leaving done forgets it."""
+    rights.require(user, rights.Act.EDIT, action)
     if status not in ActionStatus.values:
         raise ValidationError({"status": _("Choose a valid status.")})
-    if status == action.status:
+    if status == action.status and version in (None, action.version):
         return action
     action.status = status
     if status == ActionStatus.DONE:
-        action.completed_at = timezone.now()
+        action.completed_at = action.completed_at or timezone.now()
     else:
         action.completed_at = None
     full_clean(action, CONSTRAINT_FIELDS)
-    action.save(update_fields=["status", "completed_at", "updated_at"])
+    action.expect({"version": version}).save(update_fields=["status", "completed_at", "updated_at"])
+    return action
+
+
+# How long a next step from a meeting is given by default; the owner adjusts it on the plan.
+NEXT_STEP_DAYS = 7
+OPEN_PLAN_ORDER = (PlanStatus.ACTIVE, PlanStatus.UNDER_REVIEW, PlanStatus.DRAFT)
+
+
+def plan_for_next_steps(account_id: int) -> AccountPlan | None:
+    """The plan a meeting's next step goes into: the account's active plan, else the one under
+    review, else its newest draft. Archived plans take nothing new."""
+    plans = AccountPlan.objects.filter(account_id=account_id, status__in=OPEN_PLAN_ORDER)
+    by_status = {}
+    for plan in plans.select_related("account").order_by("-period_start", "-pk"):
+        by_status.setdefault(plan.status, plan)
+    return next((by_status[s] for s in OPEN_PLAN_ORDER if s in by_status), None)
+
+
+@transaction.atomic
+def action_from_meeting(*, meeting, user: User) -> ActionItem:
+    """Make a meeting's next step an action item of the account's plan, in one click: the
+    first line is the action, the whole note its description, due in a week, owned by whoever
+    made it (or the plan's owner, when that person does not work accounts)."""
+    steps = (meeting.next_steps or "").strip()
+    if not steps:
+        raise ValidationError(_("This meeting has no next step to act on."))
+    already = meeting.follow_up_actions.select_related("plan").first()
+    if already is not None:
+        raise ValidationError(
+            _("This next step is already the action “%(title)s” of %(plan)s.")
+            % {"title": already.title, "plan": already.plan.title}
+        )
+    plan = plan_for_next_steps(meeting.account_id)
+    if plan is None:
+        raise ValidationError(
+            _("The account has no open plan to put the action in. Start a plan first.")
+        )
+    rights.require(user, rights.Act.EDIT, plan)
+    first_line = steps.splitlines()[0].strip()
+    title = first_line if len(first_line) <= 200 else f"{first_line[:199]}…"
+    held = timezone.localtime(meeting.held_at).date()
+    description = _("From the meeting “%(subject)s” on %(day)s:") % {
+        "subject": meeting.subject,
+        "day": formats.date_format(held, "SHORT_DATE_FORMAT"),
+    }
+    owner = user if rights.assignable_users().filter(pk=user.pk).exists() else plan.owner
+    action = ActionItem(
+        plan=plan,
+        title=title,
+        description=f"{description}\n{steps}",
+        owner=owner,
+        due_date=timezone.localdate() + dt.timedelta(days=NEXT_STEP_DAYS),
+        phase=Phase.EXECUTION,
+        from_meeting=meeting,
+        created_by=user,
+    )
+    full_clean(action, CONSTRAINT_FIELDS)
+    action.save()
     return action

@@ -21,9 +21,11 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from kam.core.edit import edit_flow
+from accounts.models import Meeting
+from kam.core.edit import edit_flow, seen
 from kam.core.forms import error_text
 from kam.core.http import HtmxHttpRequest, is_fragment, render_page, render_swap
+from kam.core.rights import Act
 
 from . import services as plan_services
 from . import tracking_services as services
@@ -247,7 +249,9 @@ def kpi_create(request: HtmxHttpRequest, plan_pk: int) -> HttpResponse:
         queryset=_plans(),
         pk=plan_pk,
         form=lambda plan, data: KPIForm(data, plan=plan),
-        save=lambda plan, form: services.kpi_create(plan=plan, data=form.cleaned_data),
+        save=lambda plan, form: services.kpi_create(
+            plan=plan, data=form.cleaned_data, user=request.user
+        ),
         show=lambda plan, form: _kpi_form(request, plan, form),
     )
 
@@ -260,7 +264,9 @@ def kpi_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         queryset=_kpis(),
         pk=pk,
         form=lambda kpi, data: KPIForm(data, instance=kpi, plan=kpi.plan),
-        save=lambda kpi, form: services.kpi_update(kpi=kpi, data=form.cleaned_data),
+        save=lambda kpi, form: services.kpi_update(
+            kpi=kpi, data=form.cleaned_data, user=request.user
+        ),
         redirect=lambda kpi, _: _url("plans:kpis", kpi.plan_id, f"kpi-{kpi.pk}"),
         saved=lambda kpi, saved, _: _changed(_kpi_card_response(request, saved)),
         # The form keeps what was typed; the card behind it keeps what is saved.
@@ -276,7 +282,8 @@ def kpi_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "kpis",
         queryset=_kpis(),
         pk=pk,
-        save=lambda kpi, form: services.kpi_delete(kpi=kpi),
+        save=lambda kpi, form: services.kpi_delete(kpi=kpi, user=request.user, **seen(form)),
+        act=Act.DELETE,
     )
 
 
@@ -304,7 +311,10 @@ def measurement_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         request,
         queryset=_measurements(),
         pk=pk,
-        save=lambda measurement, _: plan_services.kpi_measurement_delete(measurement=measurement),
+        save=lambda measurement, form: plan_services.kpi_measurement_delete(
+            measurement=measurement, user=request.user, **seen(form)
+        ),
+        act=Act.DELETE,
         redirect=lambda m, _: _url("plans:kpis", m.kpi.plan_id, f"kpi-{m.kpi_id}"),
         saved=lambda m, *_: _changed(_kpi_card_response(request, m.kpi)),
     )
@@ -345,7 +355,9 @@ def competitor_create(request: HtmxHttpRequest, plan_pk: int) -> HttpResponse:
         queryset=_plans(),
         pk=plan_pk,
         form=lambda plan, data: CompetitorForm(data, plan=plan),
-        save=lambda plan, form: services.competitor_create(plan=plan, data=form.cleaned_data),
+        save=lambda plan, form: services.competitor_create(
+            plan=plan, data=form.cleaned_data, user=request.user
+        ),
         show=lambda plan, form: _competitor_form(request, plan, form),
     )
 
@@ -360,7 +372,7 @@ def competitor_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         pk=pk,
         form=lambda position, data: CompetitorForm(data, instance=position, plan=position.plan),
         save=lambda position, form: services.competitor_update(
-            position=position, data=form.cleaned_data
+            position=position, data=form.cleaned_data, user=request.user
         ),
         show=lambda pos, form: _competitor_form(request, pos.plan, form, pos),
     )
@@ -374,7 +386,10 @@ def competitor_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "competitors",
         queryset=_competitors(),
         pk=pk,
-        save=lambda position, form: services.competitor_delete(position=position),
+        save=lambda position, form: services.competitor_delete(
+            position=position, user=request.user, **seen(form)
+        ),
+        act=Act.DELETE,
     )
 
 
@@ -452,7 +467,9 @@ def action_create(request: HtmxHttpRequest, plan_pk: int) -> HttpResponse:
         queryset=_plans(),
         pk=plan_pk,
         form=lambda plan, data: _new_action_form(request, plan, data),
-        save=lambda plan, form: services.action_create(plan=plan, data=form.cleaned_data),
+        save=lambda plan, form: services.action_create(
+            plan=plan, data=form.cleaned_data, user=request.user
+        ),
         show=lambda plan, form: _action_form(request, plan, form),
     )
 
@@ -473,7 +490,7 @@ def action_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         pk=pk,
         form=lambda action, data: ActionForm(data, instance=action, plan=action.plan),
         save=lambda action, form: (
-            services.action_update(action=action, data=form.cleaned_data),
+            services.action_update(action=action, data=form.cleaned_data, user=request.user),
             "phase" in form.changed_data,
         ),
         redirect=lambda action, _: _url("plans:action_plan", action.plan_id, f"action-{action.pk}"),
@@ -490,7 +507,10 @@ def action_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "actions",
         queryset=_actions(),
         pk=pk,
-        save=lambda action, form: services.action_delete(action=action),
+        save=lambda action, form: services.action_delete(
+            action=action, user=request.user, **seen(form)
+        ),
+        act=Act.DELETE,
     )
 
 
@@ -503,12 +523,37 @@ def action_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         pk=pk,
         form=lambda action, data: ActionStatusForm(data),
         save=lambda action, form: services.action_set_status(
-            action=action, status=form.cleaned_data["status"]
+            action=action, status=form.cleaned_data["status"], user=request.user, **seen(form)
         ),
         redirect=lambda action, _: _url("plans:action_plan", action.plan_id, f"action-{action.pk}"),
         saved=lambda action, *_: _changed(_action_row_response(request, action)),
         show=lambda action, form: _action_row_response(
             request, action, status_error=error_text(form)
+        ),
+    )
+
+
+@require_POST
+@login_required
+def action_from_meeting(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """A meeting's next step becomes an action of the account's plan; the plan's action plan
+    opens at it, so that its owner and due date can be adjusted."""
+    return edit_flow(
+        request,
+        queryset=Meeting.objects.select_related("account", "account__owner"),
+        pk=pk,
+        save=lambda meeting, form: services.action_from_meeting(meeting=meeting, user=request.user),
+        notice=lambda meeting, action: (
+            _("The next step is now an action of %(plan)s, due %(when)s. Adjust it if needed.")
+            % {
+                "plan": action.plan.title,
+                "when": formats.date_format(action.due_date, "SHORT_DATE_FORMAT"),
+            }
+        ),
+        redirect=lambda meeting, action: (
+            _url("plans:action_plan", action.plan_id, f"action-{action.pk}")
+            if action
+            else reverse("accounts:detail", args=[meeting.account_id]) + f"#meeting-{meeting.pk}"
         ),
     )
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.plan_edit, name="edit"),
     path("<int:pk>/status/", views.plan_status, name="status"),
     path("<int:pk>/review/", views.plan_review, name="review"),
+    path("<int:pk>/copy-forward/", views.plan_copy_forward, name="copy_forward"),
     path("<int:pk>/value/", views.plan_value, name="value"),
     path("<int:pk>/value/edit/", views.plan_value_edit, name="value_edit"),
     path("<int:pk>/profile/", views.plan_profile, name="profile"),
@@ -51,4 +52,5 @@ urlpatterns = [
     path("actions/<int:pk>/edit/", tracking.action_edit, name="action_edit"),
     path("actions/<int:pk>/delete/", tracking.action_delete, name="action_delete"),
     path("actions/<int:pk>/status/", tracking.action_status, name="action_status"),
+    path("meetings/<int:pk>/action/", tracking.action_from_meeting, name="action_from_meeting"),
 ]

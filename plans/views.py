@@ -23,12 +23,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from accounts.models import Account
-from kam.core.edit import edit_flow
+from kam.core.edit import edit_flow, seen
 from kam.core.forms import error_text
 from kam.core.http import SWAP_OPTIONS, HtmxHttpRequest, render_page, render_swap
+from kam.core.rights import Act
 
-from . import selectors, services
+from . import copy_forward, selectors, services
 from .forms import (
+    CopyForwardForm,
     CustomerProfileForm,
     GoalForm,
     NeedForm,
@@ -183,7 +185,9 @@ def plan_create(request: HtmxHttpRequest) -> HttpResponse:
         queryset=Account.objects.all(),
         pk=int(account_id),
         form=lambda account, data: _new_plan_form(request, account, data),
-        save=lambda account, form: services.plan_create(account=account, **form.cleaned_data),
+        save=lambda account, form: services.plan_create(
+            account=account, user=request.user, **form.cleaned_data
+        ),
         redirect=lambda account, plan: _plan_url(plan.pk),
         show=lambda account, form: render_page(
             request,
@@ -220,9 +224,13 @@ def plan_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         form=lambda plan, data: PlanEditForm(
             data,
             instance=plan,
-            owners=selectors.user_choices_for_account(account_id=plan.account_id),
+            owners=selectors.user_choices_for_account(
+                account_id=plan.account_id, keep=plan.owner_id
+            ),
         ),
-        save=lambda plan, form: services.plan_update(plan=plan, data=form.cleaned_data),
+        save=lambda plan, form: services.plan_update(
+            plan=plan, data=form.cleaned_data, user=request.user
+        ),
         redirect=lambda plan, _: _plan_url(plan.pk, "overview"),
         saved=lambda plan, *_: _saved(request, plan, "overview"),
         show=lambda plan, form: _form_page(
@@ -240,8 +248,10 @@ def plan_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         pk=pk,
         form=lambda plan, data: PlanStatusForm(data),
         save=lambda plan, form: services.plan_update(
-            plan=plan, data={"status": form.cleaned_data["status"]}
+            plan=plan, data=form.cleaned_data, user=request.user
         ),
+        # Archiving and un-archiving are a manager's: the service tells from the status.
+        act=None,
         redirect=lambda plan, _: _plan_url(plan.pk, "overview"),
         saved=lambda plan, *_: _saved(request, plan, "overview"),
         # Shown beside the status control; the page keeps the status the plan really has.
@@ -270,6 +280,52 @@ def plan_review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
+@login_required
+def plan_copy_forward(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    def form(plan, data):
+        start, end = copy_forward.next_period(plan)
+        initial = {
+            "title": copy_forward.default_title(plan, start),
+            "period_start": start,
+            "period_end": end,
+            "owner": plan.owner_id,
+            "version": plan.version,
+        }
+        owners = selectors.user_choices_for_account(account_id=plan.account_id, keep=plan.owner_id)
+        return CopyForwardForm(data, initial=initial, owners=owners)
+
+    return edit_flow(
+        request,
+        queryset=_plans(),
+        pk=pk,
+        form=form,
+        save=lambda plan, form: copy_forward.plan_copy_forward(
+            plan=plan, user=request.user, **form.cleaned_data
+        ),
+        notice=lambda plan, new: (
+            _(
+                "“%(new)s” starts from “%(old)s”, which is now archived. Check the goals' due "
+                "dates and the open actions."
+            )
+            % {"new": new.title, "old": plan.title}
+        ),
+        redirect=lambda plan, new: _plan_url(new.pk),
+        show=lambda plan, form: _form_page(
+            request,
+            "plans/copy_forward.html",
+            {
+                "plan": plan,
+                "form": form,
+                "back": _plan_url(plan.pk),
+                "heading": _("Copy forward to a new period"),
+                "carried": copy_forward.what_is_carried(plan),
+            },
+        ),
+        act=Act.COPY,
+    )
+
+
 # Value proposition and customer profile: read view, Edit swaps in a form.
 
 TEXT_SECTIONS = {
@@ -285,7 +341,9 @@ def _text_section(request: HtmxHttpRequest, pk: int, section: str) -> HttpRespon
         queryset=_plans(),
         pk=pk,
         form=lambda plan, data: form_class(data, instance=plan),
-        save=lambda plan, form: services.plan_update(plan=plan, data=form.cleaned_data),
+        save=lambda plan, form: services.plan_update(
+            plan=plan, data=form.cleaned_data, user=request.user
+        ),
         redirect=lambda plan, _: _plan_url(plan.pk, section),
         saved=lambda plan, *_: _saved(request, plan, section),
         show=lambda plan, form: _form_page(
@@ -358,7 +416,9 @@ def need_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         queryset=_plans(),
         pk=pk,
         form=lambda plan, data: NeedForm(data),
-        save=lambda plan, form: services.need_create(plan=plan, data=form.cleaned_data),
+        save=lambda plan, form: services.need_create(
+            plan=plan, data=form.cleaned_data, user=request.user
+        ),
         redirect=lambda plan, need: _plan_url(plan.pk, f"need-{need.pk}"),
         saved=lambda plan, *_: _saved(request, plan, "needs", target="#needs"),
         show=lambda plan, form: _need_form(request, plan, form),
@@ -373,7 +433,9 @@ def need_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         queryset=_needs(),
         pk=pk,
         form=lambda need, data: NeedForm(data, instance=need),
-        save=lambda need, form: services.need_update(need=need, data=form.cleaned_data),
+        save=lambda need, form: services.need_update(
+            need=need, data=form.cleaned_data, user=request.user
+        ),
         redirect=lambda need, _: _plan_url(need.plan_id, f"need-{need.pk}"),
         # Goal rows name the need they serve.
         saved=lambda need, *_: _saved(request, need.plan, "need_row", also=("goals",), need=need),
@@ -388,7 +450,8 @@ def need_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         request,
         queryset=_needs(),
         pk=pk,
-        save=lambda need, _: services.need_delete(need=need),
+        save=lambda need, form: services.need_delete(need=need, user=request.user, **seen(form)),
+        act=Act.DELETE,
         redirect=lambda need, _: _plan_url(need.plan_id, "needs"),
         saved=lambda need, *_: _saved(
             request, need.plan, "needs", target="#needs", also=("goals",)
@@ -427,7 +490,9 @@ def goal_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         queryset=_plans(),
         pk=pk,
         form=lambda plan, data: GoalForm(data, plan=plan, initial={"due_date": plan.period_end}),
-        save=lambda plan, form: services.goal_create(plan=plan, data=form.cleaned_data),
+        save=lambda plan, form: services.goal_create(
+            plan=plan, data=form.cleaned_data, user=request.user
+        ),
         redirect=lambda plan, goal: _plan_url(plan.pk, f"goal-{goal.pk}"),
         saved=lambda plan, *_: _saved(request, plan, "goals", target="#goals"),
         show=lambda plan, form: _goal_form(request, plan, form),
@@ -442,7 +507,9 @@ def goal_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         queryset=_goals(),
         pk=pk,
         form=lambda goal, data: GoalForm(data, instance=goal, plan=goal.plan),
-        save=lambda goal, form: services.goal_update(goal=goal, data=form.cleaned_data),
+        save=lambda goal, form: services.goal_update(
+            goal=goal, data=form.cleaned_data, user=request.user
+        ),
         redirect=lambda goal, _: _plan_url(goal.plan_id, f"goal-{goal.pk}"),
         saved=lambda goal, saved, _: _saved(request, goal.plan, "goal_row", goal=saved),
         show=lambda goal, form: _goal_form(request, goal.plan, form, goal),
@@ -456,7 +523,8 @@ def goal_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         request,
         queryset=_goals(),
         pk=pk,
-        save=lambda goal, _: services.goal_delete(goal=goal),
+        save=lambda goal, form: services.goal_delete(goal=goal, user=request.user, **seen(form)),
+        act=Act.DELETE,
         redirect=lambda goal, _: _plan_url(goal.plan_id, "goals"),
         saved=lambda goal, *_: _saved(request, goal.plan, "goals", target="#goals"),
     )

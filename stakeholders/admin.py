@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from kam.core.admin_edit import EditRulesAdmin
 from kam.core.exports import SpreadsheetAdmin
 
 from .models import Stakeholder, StakeholderEngagement
@@ -24,7 +25,7 @@ class DirectReportInline(admin.TabularInline):
 
 
 @admin.register(Stakeholder)
-class StakeholderAdmin(SpreadsheetAdmin):
+class StakeholderAdmin(EditRulesAdmin, SpreadsheetAdmin):
     resource_classes = [StakeholderResource]
     list_display = (
         "name",
@@ -85,7 +86,7 @@ class StakeholderAdmin(SpreadsheetAdmin):
 
 
 @admin.register(StakeholderEngagement)
-class StakeholderEngagementAdmin(admin.ModelAdmin):
+class StakeholderEngagementAdmin(EditRulesAdmin, admin.ModelAdmin):
     list_display = ("stakeholder", "plan", "desired_attitude", "owner")
     list_filter = ("desired_attitude",)
     search_fields = (

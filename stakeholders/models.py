@@ -19,6 +19,7 @@ from kam.core.db import (
     valid_choice,
 )
 from kam.core.models import TimeStampedModel
+from kam.core.versions import Versioned
 
 
 class BuyingRole(models.TextChoices):
@@ -48,7 +49,7 @@ class RelationshipStrength(models.IntegerChoices):
     TRUSTED = 4, _("Trusted advisor")
 
 
-class Stakeholder(TimeStampedModel):
+class Stakeholder(TimeStampedModel, Versioned):
     """A person at the customer: where they sit, how they buy, how they see us."""
 
     account = models.ForeignKey(
@@ -107,6 +108,15 @@ class Stakeholder(TimeStampedModel):
     history = HistoricalRecords()
     objects = AccountChildQuerySet.as_manager()
 
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
     class Meta:
         verbose_name = _("stakeholder")
         verbose_name_plural = _("stakeholders")
@@ -132,6 +142,10 @@ class Stakeholder(TimeStampedModel):
             # "Key people not contacted for 90 days".
             models.Index(fields=["account", "last_contacted_on"], name="stakeholder_contact"),
         ]
+
+    @property
+    def account_for_rights(self):
+        return self.account
 
     def __str__(self) -> str:
         return self.name
@@ -182,7 +196,7 @@ class EngagementQuerySet(AccountChildQuerySet):
     account_path = "plan__account"
 
 
-class StakeholderEngagement(TimeStampedModel):
+class StakeholderEngagement(TimeStampedModel, Versioned):
     """Per plan: where we want this person to stand, who works on it, and how."""
 
     plan = models.ForeignKey(
@@ -212,6 +226,16 @@ class StakeholderEngagement(TimeStampedModel):
 
     objects = EngagementQuerySet.as_manager()
 
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("engagement strategy")
         verbose_name_plural = _("engagement strategies")
@@ -224,6 +248,14 @@ class StakeholderEngagement(TimeStampedModel):
             ),
             in_range("desired_attitude", -2, 2, name="engagement_attitude_range"),
         ]
+
+    @property
+    def account_for_rights(self):
+        return self.plan.account
+
+    @property
+    def plan_for_rights(self):
+        return self.plan
 
     def __str__(self) -> str:
         return f"{self.stakeholder} / {self.plan}"

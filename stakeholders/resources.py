@@ -34,10 +34,12 @@ class StakeholderResource(AllOrNothingResource):
         widget=NaturalKeyWidget(User, "username"),
     )
 
+    version = Field(attribute="version", column_name="version", readonly=True)
+
     class Meta:
         model = Stakeholder
         # The account, then every field the stakeholder services write.
-        fields = ("account", *STAKEHOLDER_FIELDS)
+        fields = ("account", *STAKEHOLDER_FIELDS, "version")
         export_order = fields
         # A person is known by name within their company; a re-import updates them.
         import_id_fields = ("account", "name")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from accounts.models import Account
+from kam.core import rights
 from kam.core.models import User
 from plans.models import AccountPlan
 
@@ -114,9 +115,11 @@ def reports_to_choices(*, account: Account, exclude: Stakeholder | None = None) 
 
 
 def owner_choices(*, current: User | int | None = None) -> QuerySet:
-    """Active users, plus whoever holds the relationship now, so an edit can keep them."""
+    """The people who work accounts, plus whoever holds the relationship now, so an edit can
+    keep them."""
     current_id = getattr(current, "pk", current)
-    users = User.objects.filter(Q(is_active=True) | Q(pk=current_id or 0))
+    working = rights.assignable_users().values("pk")
+    users = User.objects.filter(Q(pk__in=working) | Q(pk=current_id or 0))
     return users.order_by("last_name", "first_name", "username")
 
 

@@ -12,7 +12,8 @@ from typing import Any
 from django.db import transaction
 
 from accounts.models import Account
-from kam.core.services import save_fields
+from kam.core.models import User
+from kam.core.services import delete_checked, save_fields
 from plans.models import AccountPlan
 
 from .models import Stakeholder, StakeholderEngagement
@@ -38,39 +39,43 @@ ENGAGEMENT_FIELDS = ("desired_attitude", "owner", "approach")
 
 
 @transaction.atomic
-def stakeholder_create(*, account: Account, data: Mapping[str, Any]) -> Stakeholder:
-    return save_fields(Stakeholder(account=account), data, STAKEHOLDER_FIELDS)
+def stakeholder_create(*, account: Account, data: Mapping[str, Any], user: User) -> Stakeholder:
+    return save_fields(Stakeholder(account=account), data, STAKEHOLDER_FIELDS, user=user)
 
 
 @transaction.atomic
-def stakeholder_update(*, stakeholder: Stakeholder, data: Mapping[str, Any]) -> Stakeholder:
+def stakeholder_update(
+    *, stakeholder: Stakeholder, data: Mapping[str, Any], user: User
+) -> Stakeholder:
     # One chart edit per customer at a time: two people each moving someone under the other
     # would pass the circle check separately and build a circle together.
     Account.objects.select_for_update().filter(pk=stakeholder.account_id).first()
-    return save_fields(stakeholder, data, STAKEHOLDER_FIELDS)
+    return save_fields(stakeholder, data, STAKEHOLDER_FIELDS, user=user)
 
 
 @transaction.atomic
-def stakeholder_delete(*, stakeholder: Stakeholder) -> None:
+def stakeholder_delete(*, stakeholder: Stakeholder, user: User, version: int | None = None) -> None:
     """Their reports move to the top of the chart; their engagement strategies go with them."""
-    stakeholder.delete()
+    delete_checked(stakeholder, user=user, version=version)
 
 
 @transaction.atomic
 def engagement_create(
-    *, plan: AccountPlan, stakeholder: Stakeholder | None, data: Mapping[str, Any]
+    *, plan: AccountPlan, stakeholder: Stakeholder | None, data: Mapping[str, Any], user: User
 ) -> StakeholderEngagement:
     engagement = StakeholderEngagement(plan=plan, stakeholder=stakeholder)
-    return save_fields(engagement, data, ENGAGEMENT_FIELDS)
+    return save_fields(engagement, data, ENGAGEMENT_FIELDS, user=user)
 
 
 @transaction.atomic
 def engagement_update(
-    *, engagement: StakeholderEngagement, data: Mapping[str, Any]
+    *, engagement: StakeholderEngagement, data: Mapping[str, Any], user: User
 ) -> StakeholderEngagement:
-    return save_fields(engagement, data, ENGAGEMENT_FIELDS)
+    return save_fields(engagement, data, ENGAGEMENT_FIELDS, user=user)
 
 
 @transaction.atomic
-def engagement_delete(*, engagement: StakeholderEngagement) -> None:
-    engagement.delete()
+def engagement_delete(
+    *, engagement: StakeholderEngagement, user: User, version: int | None = None
+) -> None:
+    delete_checked(engagement, user=user, version=version)

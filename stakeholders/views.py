@@ -22,8 +22,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from accounts.models import Account
-from kam.core.edit import edit_flow
+from kam.core.edit import edit_flow, seen
 from kam.core.http import HtmxHttpRequest, is_fragment, render_page
+from kam.core.rights import Act
 from plans.models import AccountPlan
 
 from . import selectors, services
@@ -168,7 +169,7 @@ def stakeholder_create(request: HtmxHttpRequest, account_pk: int) -> HttpRespons
             data, instance=Stakeholder(account=account), account=account
         ),
         save=lambda account, form: services.stakeholder_create(
-            account=account, data=form.cleaned_data
+            account=account, data=form.cleaned_data, user=request.user
         ),
         notice=lambda account, person: _("%(name)s was added.") % {"name": person.name},
     )
@@ -183,7 +184,7 @@ def stakeholder_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         pk=pk,
         form=lambda person, data: StakeholderForm(data, instance=person, account=person.account),
         save=lambda person, form: services.stakeholder_update(
-            stakeholder=person, data=form.cleaned_data
+            stakeholder=person, data=form.cleaned_data, user=request.user
         ),
         notice=lambda person, saved: _("%(name)s was saved.") % {"name": person.name},
     )
@@ -196,7 +197,10 @@ def stakeholder_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         request,
         queryset=_stakeholders(),
         pk=pk,
-        save=lambda person, form: services.stakeholder_delete(stakeholder=person),
+        save=lambda person, form: services.stakeholder_delete(
+            stakeholder=person, user=request.user, **seen(form)
+        ),
+        act=Act.DELETE,
         notice=lambda person, deleted: _("%(name)s was deleted.") % {"name": person.name},
     )
 
@@ -250,10 +254,10 @@ def _after_engagement_write(
     return reswap(response, "outerHTML show:top")
 
 
-def _engagement_add(plan: AccountPlan, data: dict):
+def _engagement_add(plan: AccountPlan, data: dict, user):
     data = dict(data)
     stakeholder = data.pop("stakeholder")
-    services.engagement_create(plan=plan, stakeholder=stakeholder, data=data)
+    services.engagement_create(plan=plan, stakeholder=stakeholder, data=data, user=user)
     return stakeholder
 
 
@@ -280,7 +284,7 @@ def engagement_create(request: HtmxHttpRequest, plan_pk: int) -> HttpResponse:
             plan=plan,
             initial={"owner": request.user.pk},
         ),
-        save=lambda plan, form: _engagement_add(plan, form.cleaned_data),
+        save=lambda plan, form: _engagement_add(plan, form.cleaned_data, request.user),
         notice=lambda plan, person: _("%(name)s was added to the plan.") % {"name": person.name},
     )
 
@@ -296,7 +300,7 @@ def engagement_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             data, instance=engagement, plan=engagement.plan
         ),
         save=lambda engagement, form: services.engagement_update(
-            engagement=engagement, data=form.cleaned_data
+            engagement=engagement, data=form.cleaned_data, user=request.user
         ),
         notice=lambda engagement, saved: (
             _("The strategy for %(name)s was saved.") % {"name": engagement.stakeholder.name}
@@ -311,7 +315,10 @@ def engagement_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         request,
         queryset=_engagements(),
         pk=pk,
-        save=lambda engagement, form: services.engagement_delete(engagement=engagement),
+        save=lambda engagement, form: services.engagement_delete(
+            engagement=engagement, user=request.user, **seen(form)
+        ),
+        act=Act.DELETE,
         notice=lambda engagement, deleted: (
             _("%(name)s was removed from the plan.") % {"name": engagement.stakeholder.name}
         ),

@@ -122,7 +122,15 @@ def build_world(account) -> dict:
     }
 
 
+# URLs that name two objects: the row, and another thing besides its pk.
+TWO_KEY_URLS = {
+    "accounts:team_remove": lambda world: [world["account"].pk, world["team_member"].user_id],
+}
+
+
 def url_for(name: str, kind: str | None, world: dict) -> str:
+    if name in TWO_KEY_URLS:
+        return reverse(name, args=TWO_KEY_URLS[name](world))
     pattern = dict(url_patterns())[name]
     keys = list(pattern.pattern.converters)
     url = reverse(name, kwargs=dict.fromkeys(keys, world[kind].pk)) if keys else reverse(name)

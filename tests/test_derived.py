@@ -234,7 +234,7 @@ def test_deleting_the_newest_measurement_falls_back_to_the_one_before():
         (dt.date(2026, 3, 31), "20"),
     )
     newest = kpi.measurements.get(measured_on=dt.date(2026, 9, 30))
-    kpi_measurement_delete(measurement=newest)
+    kpi_measurement_delete(measurement=newest, user=kpi.plan.owner)
     kpi.refresh_from_db()
     assert (kpi.latest_value, kpi.latest_measured_on) == (Decimal("40"), dt.date(2026, 6, 30))
     assert kpi.attainment == pytest.approx(0.5)
@@ -242,13 +242,15 @@ def test_deleting_the_newest_measurement_falls_back_to_the_one_before():
 
 def test_deleting_an_older_measurement_keeps_the_latest_value():
     kpi = kpi_with("higher", "80", (dt.date(2026, 6, 30), "40"), (dt.date(2026, 9, 30), "60"))
-    kpi_measurement_delete(measurement=kpi.measurements.get(measured_on=dt.date(2026, 6, 30)))
+    kpi_measurement_delete(
+        measurement=kpi.measurements.get(measured_on=dt.date(2026, 6, 30)), user=kpi.plan.owner
+    )
     kpi.refresh_from_db()
     assert (kpi.latest_value, kpi.latest_measured_on) == (Decimal("60"), dt.date(2026, 9, 30))
 
 
 def test_deleting_the_only_measurement_clears_the_latest_value():
     kpi = kpi_with("higher", "80", (dt.date(2026, 6, 30), "40"))
-    kpi_measurement_delete(measurement=kpi.measurements.get())
+    kpi_measurement_delete(measurement=kpi.measurements.get(), user=kpi.plan.owner)
     kpi.refresh_from_db()
     assert (kpi.latest_value, kpi.latest_measured_on, kpi.attainment) == (None, None, None)

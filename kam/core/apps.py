@@ -8,3 +8,12 @@ class KamConfig(AppConfig):
     name = "kam.core"
     label = "kam"
     verbose_name = _("Users and settings")
+
+    def ready(self) -> None:
+        from simple_history.signals import pre_create_historical_record
+
+        from . import rights
+
+        pre_create_historical_record.connect(
+            rights.mark_manager_edit, dispatch_uid="kam.rights.manager_edit"
+        )

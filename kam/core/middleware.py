@@ -3,14 +3,14 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, reswap, trigger_client_event
 
-from . import signin
+from . import rights, signin
 
 
 class UserLanguageMiddleware:
@@ -97,3 +97,27 @@ class PrivateCacheMiddleware:
         if user is not None and user.is_authenticated:
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class RefusalMiddleware:
+    """A write the rights refuse (kam.core.rights.Refused) answers 403 with the reason.
+
+    A plain request gets the 403 page, which shows it. An htmx request swaps nothing and has
+    the reason shown above the page (the `kam:message` event, static/js/kam.js), so the page
+    keeps what it showed.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, rights.Refused) or not getattr(request, "htmx", False):
+            return None
+        response = HttpResponse(str(exception.message), status=403)
+        reswap(response, "none")
+        return trigger_client_event(
+            response, "kam:message", {"text": str(exception.message), "level": "error"}
+        )

@@ -52,6 +52,16 @@ class User(AbstractUser):
         default=True,
         help_text=_("Send me one mail a day with my reminders."),
     )
+    reports_to = models.ForeignKey(
+        "self",
+        verbose_name=_("reports to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        limit_choices_to={"role": Role.MANAGER, "is_active": True},
+        help_text=_("The manager who signs off this person's plan reviews."),
+    )
     # Raised by "sign out everywhere": every session signed in before carries a stale hash.
     session_generation = models.PositiveIntegerField(_("session generation"), default=0)
     # Kept with the authenticator devices (kam.core.signin), so that every request can tell

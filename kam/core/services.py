@@ -12,6 +12,7 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from . import rights
 from .models import Notification, User
 
 USER_SETTINGS_FIELDS = ("language", "digest_enabled", "email")
@@ -55,25 +56,56 @@ def full_clean(instance: models.Model, constraint_fields: Mapping[str, str] | No
         raise ValidationError(errors) from None
 
 
+def split_versions(instance: models.Model, data: Mapping[str, Any]) -> tuple[dict, dict]:
+    """The fields to write, and the versions the writer saw (forms post them alongside)."""
+    names = set(getattr(instance, "VERSIONS", ()))
+    fields = {k: v for k, v in data.items() if k not in names}
+    return fields, {k: v for k, v in data.items() if k in names}
+
+
 def save_fields(
     instance: models.Model,
     data: Mapping[str, Any],
     allowed: tuple[str, ...],
     *,
+    user: User,
+    act: rights.Act = rights.Act.EDIT,
     constraint_fields: Mapping[str, str] | None = None,
     refresh: bool = False,
 ) -> models.Model:
-    """The body of most create and update services: set, check the whole object, save.
+    """The body of most create and update services: may the user, set, check, save.
 
-    With `refresh`, the row is read back so that columns the database computes (progress,
+    An update writes only the fields given, and refuses a stale one: `data` may carry the
+    versions the writer saw (kam.core.versions). A new row records who added it. With
+    `refresh`, the row is read back so that columns the database computes (progress,
     attainment) are current.
     """
+    data, versions = split_versions(instance, data)
+    rights.require(user, act, instance)
     assign_fields(instance, data, allowed)
+    creating = instance._state.adding
+    if creating and _has_field(instance, "created_by"):
+        instance.created_by = user
     full_clean(instance, constraint_fields)
-    instance.save()
+    if creating:
+        instance.save()
+    else:
+        instance.expect(versions).save(update_fields=[*data, "updated_at"])
     if refresh:
         instance.refresh_from_db()
     return instance
+
+
+def delete_checked(instance: models.Model, *, user: User, version: int | None = None) -> None:
+    """Delete what the user may delete, unless someone changed it since they saw it."""
+    rights.require(user, rights.Act.DELETE, instance)
+    if version is not None:
+        instance.check_version({"version": version})
+    instance.delete()
+
+
+def _has_field(instance: models.Model, name: str) -> bool:
+    return any(field.name == name for field in instance._meta.concrete_fields)
 
 
 @transaction.atomic

@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "kam.core.middleware.SessionLimitsMiddleware",
     "kam.core.middleware.TwoStepMiddleware",
     "kam.core.middleware.PrivateCacheMiddleware",
+    "kam.core.middleware.RefusalMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes requires: it answers a locked-out sign-in.
     "axes.middleware.AxesMiddleware",

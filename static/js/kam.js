@@ -15,8 +15,21 @@ document.addEventListener("click", (event) => {
     if (target) target.innerHTML = "";
   }
 });
-// A failed htmx request should never fail silently.
+// A message from the server (a refused write says why), shown above the page.
+function showMessage(text, level) {
+  const box = document.getElementById("messages");
+  if (!box) return;
+  const message = document.createElement("div");
+  message.className = `message ${level || "info"}`;
+  message.setAttribute("role", level === "error" ? "alert" : "status");
+  message.textContent = text;
+  box.replaceChildren(message);
+  box.scrollIntoView?.({ block: "nearest" });
+}
+document.body.addEventListener("kam:message", (event) => showMessage(event.detail.text, event.detail.level));
+// A failed htmx request should never fail silently; one that says why has said it already.
 document.addEventListener("htmx:responseError", (event) => {
+  if ((event.detail.xhr.getResponseHeader("HX-Trigger") || "").includes("kam:message")) return;
   const box = document.getElementById("messages");
   if (box) {
     const status = event.detail.xhr.status;

@@ -144,21 +144,23 @@ def test_bad_update_leaves_the_saved_account_alone(owner, account):
 # Team
 
 
-def test_team_member_add_and_remove(account):
+def test_team_member_add_and_remove(account, owner):
     colleague = UserFactory(username="colleague")
-    member = services.team_member_add(account=account, member=colleague, role="sales")
+    member = services.team_member_add(account=account, member=colleague, role="sales", user=owner)
     assert member.pk
     assert Account.objects.visible_to(colleague).filter(pk=account.pk).exists()
-    services.team_member_remove(team_member=member)
+    assert services.team_member_remove(account=account, member=colleague, user=owner) is True
     assert not Account.objects.visible_to(colleague).filter(pk=account.pk).exists()
+    # Removed a moment ago by someone else: nothing to do, and it says so.
+    assert services.team_member_remove(account=account, member=colleague, user=owner) is False
 
 
-def test_team_member_add_refuses_twice_and_bad_roles(account, member):
+def test_team_member_add_refuses_twice_and_bad_roles(account, member, owner):
     with pytest.raises(ValidationError) as exc:
-        services.team_member_add(account=account, member=member, role="sales")
+        services.team_member_add(account=account, member=member, role="sales", user=owner)
     assert "already on the account team" in exc.value.message_dict["user"][0]
     with pytest.raises(ValidationError) as exc:
-        services.team_member_add(account=account, member=UserFactory(), role="boss")
+        services.team_member_add(account=account, member=UserFactory(), role="boss", user=owner)
     assert "role" in exc.value.message_dict
     assert AccountTeamMember.objects.filter(account=account).count() == 1
 
@@ -180,7 +182,9 @@ def contract_kwargs(**changes):
 
 
 def test_contract_create_derives_the_renewal_deadline(account):
-    contract = services.contract_create(account=account, **contract_kwargs(currency="eur"))
+    contract = services.contract_create(
+        account=account, user=account.owner, **contract_kwargs(currency="eur")
+    )
     assert contract.renewal_deadline == dt.date(2027, 1, 30)
     assert contract.currency == "EUR"
 
@@ -197,7 +201,7 @@ def test_contract_create_derives_the_renewal_deadline(account):
 )
 def test_contract_create_refuses_bad_input(account, changes, field, message):
     with pytest.raises(ValidationError) as exc:
-        services.contract_create(account=account, **contract_kwargs(**changes))
+        services.contract_create(account=account, user=account.owner, **contract_kwargs(**changes))
     assert message in exc.value.message_dict[field][0]
     assert not Contract.objects.exists()
 
@@ -205,7 +209,7 @@ def test_contract_create_refuses_bad_input(account, changes, field, message):
 def test_contract_numbers_are_unique(account):
     ContractFactory(number="C-1")
     with pytest.raises(ValidationError) as exc:
-        services.contract_create(account=account, **contract_kwargs())
+        services.contract_create(account=account, user=account.owner, **contract_kwargs())
     assert exc.value.message_dict["number"] == ["A contract with this number already exists."]
 
 
@@ -216,12 +220,14 @@ def test_opportunity_create_and_set_stage(account, owner):
         title="Upsell",
         amount=Decimal("100"),
         expected_close_date=dt.date(2027, 1, 1),
+        user=owner,
     )
     assert opportunity.stage == "lead"
-    services.opportunity_set_stage(opportunity=opportunity, stage="proposal")
+    assert opportunity.created_by == owner
+    services.opportunity_set_stage(opportunity=opportunity, stage="proposal", user=owner)
     assert Opportunity.objects.get(pk=opportunity.pk).stage == "proposal"
     with pytest.raises(ValidationError):
-        services.opportunity_set_stage(opportunity=opportunity, stage="dreaming")
+        services.opportunity_set_stage(opportunity=opportunity, stage="dreaming", user=owner)
     assert Opportunity.objects.get(pk=opportunity.pk).stage == "proposal"
 
 

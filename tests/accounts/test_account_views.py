@@ -133,7 +133,7 @@ def test_outsider_gets_404_on_every_section_and_write(client, outsider, account)
     posts = [
         (reverse("accounts:edit", args=[account.pk]), account_data(outsider, name="Stolen")),
         (reverse("accounts:team_add", args=[account.pk]), {"user": outsider.pk, "role": "sales"}),
-        (reverse("accounts:team_remove", args=[team_member.pk]), {}),
+        (reverse("accounts:team_remove", args=[account.pk, team_member.user_id]), {}),
         (
             reverse("accounts:contract_add", args=[account.pk]),
             {"number": "X-1", "title": "x", "start_date": "2026-01-01", "end_date": "2027-01-01"},
@@ -514,10 +514,16 @@ def test_add_and_remove_a_team_member_in_place(client, owner, account):
     assert membership.role == "executive_sponsor"
     assert "hx-confirm=" in response.text
 
-    response = client.post(reverse("accounts:team_remove", args=[membership.pk]), **HTMX)
+    remove = reverse("accounts:team_remove", args=[account.pk, membership.user_id])
+    response = client.post(remove, **HTMX)
     assert response.status_code == 200
     assert not AccountTeamMember.objects.filter(pk=membership.pk).exists()
     assert "left the account team" in response.text
+
+    # A colleague removed them a moment before: nothing changes, and the page says so.
+    response = client.post(remove, **HTMX)
+    assert response.status_code == 200
+    assert "was no longer on the account team" in response.text
 
 
 def test_team_add_refuses_someone_already_on_the_team(client, owner, member, account):

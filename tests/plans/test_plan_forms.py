@@ -156,6 +156,7 @@ def test_service_refuses_a_goal_outside_the_period_too(plan):
     with pytest.raises(ValidationError) as exc:
         goal_create(
             plan=plan,
+            user=plan.owner,
             data={
                 "statement": "x",
                 "metric": "m",

@@ -301,13 +301,30 @@ def test_plan_page_queries_do_not_grow_with_rows(client, owner, account):
 
 def test_status_changes_in_place(client, plan, owner):
     login(client, owner)
-    response = client.post(reverse("plans:status", args=[plan.pk]), {"status": "archived"}, **HTMX)
+    response = client.post(
+        reverse("plans:status", args=[plan.pk]), {"status": "under_review"}, **HTMX
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert "<html" not in body
     assert 'id="overview"' in body
-    assert "Archived" in body
+    assert "Under review" in body
     assert "plan-changed" in json.loads(response["HX-Trigger"])
+    plan.refresh_from_db()
+    assert plan.status == "under_review"
+
+
+def test_archiving_is_a_managers_act(client, plan, owner, manager):
+    login(client, owner)
+    response = client.post(reverse("plans:status", args=[plan.pk]), {"status": "archived"}, **HTMX)
+    assert response.status_code == 403
+    assert "Only a manager" in json.loads(response["HX-Trigger"])["kam:message"]["text"]
+    plan.refresh_from_db()
+    assert plan.status == "active"
+    login(client, manager)
+    response = client.post(reverse("plans:status", args=[plan.pk]), {"status": "archived"}, **HTMX)
+    assert response.status_code == 200
+    assert "Archived" in response.content.decode()
     plan.refresh_from_db()
     assert plan.status == "archived"
 

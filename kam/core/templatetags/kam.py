@@ -4,6 +4,8 @@ from django import template
 from django.utils.formats import number_format
 from django.utils.translation import get_language
 
+from kam.core import rights
+
 register = template.Library()
 
 SYMBOLS = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "CNY": "CN¥", "KRW": "₩"}
@@ -66,3 +68,13 @@ def query_with(context, **changes) -> str:
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def may(context, act: str, obj, within=None) -> bool:
+    """Whether the person viewing may do this to obj (kam.core.rights), for showing or hiding
+    a control: `{% may "delete" need plan as can_delete %}`. The server asks again on save."""
+    request = context.get("request")
+    if request is None or obj is None:
+        return False
+    return rights.allowed(request.user, rights.Act(act), obj, within=within)
