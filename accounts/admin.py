@@ -135,6 +135,12 @@ class AccountAdmin(EditRulesAdmin, SpreadsheetAdmin):
         changed = set(form.changed_data)
         return rights.steward_acts(changed, form.initial, form.cleaned_data)
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "owner" in form.changed_data:
+            # The owner is never on their own team (as accounts.services.account_update does).
+            AccountTeamMember.objects.filter(account=obj, user=obj.owner_id).delete()
+
 
 @admin.register(AccountTeamMember)
 class AccountTeamMemberAdmin(EditRulesAdmin, admin.ModelAdmin):

@@ -311,6 +311,16 @@ class AccountTeamMember(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
 
+    def clean(self) -> None:
+        super().clean()
+        if self.account_id and self.user_id and self.user_id == self.account.owner_id:
+            raise ValidationError(
+                {
+                    "user": _("%(name)s owns the account and is not on its team.")
+                    % {"name": self.user}
+                }
+            )
+
 
 class ContractStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")

@@ -402,15 +402,12 @@ OPPORTUNITY_FIELDS = (
 def opportunity_update(
     *, opportunity: Opportunity, data: Mapping[str, Any], user: User
 ) -> Opportunity:
-    owner = data.get("owner")
-    if owner is not None:
-        rights.check_assignable(owner, field="owner", keep=opportunity.owner_id)
     data = dict(data)
     if "title" in data:
         data["title"] = data["title"].strip()
     if "currency" in data:
         data["currency"] = (data["currency"] or settings.DEFAULT_CURRENCY).upper()
-    return save_fields(opportunity, data, OPPORTUNITY_FIELDS, user=user)
+    return save_fields(opportunity, data, OPPORTUNITY_FIELDS, user=user, people=("owner",))
 
 
 @transaction.atomic

@@ -140,6 +140,8 @@ class ReviewInline(admin.TabularInline):
 
 @admin.register(AccountPlan)
 class AccountPlanAdmin(EditRulesAdmin, SimpleHistoryAdmin):
+    delete_act = rights.Act.STEWARD
+
     def admin_act(self, form):
         changed = set(form.changed_data)
         return rights.steward_acts(changed, form.initial, form.cleaned_data)

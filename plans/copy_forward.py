@@ -38,11 +38,13 @@ SKIPPED = {"id", "created_at", "updated_at"}
 
 
 def next_period(plan: AccountPlan) -> tuple[dt.date, dt.date]:
-    """The fiscal year after the plan's period."""
-    return fiscal_year_bounds(
-        day=plan.period_end + dt.timedelta(days=1),
-        start_month=settings.FISCAL_YEAR_START_MONTH,
-    )
+    """The fiscal year after the plan's period: the one its day after falls in, or the one
+    after that when the plan ended partway through a fiscal year it started in."""
+    month = settings.FISCAL_YEAR_START_MONTH
+    start, end = fiscal_year_bounds(day=plan.period_end + dt.timedelta(days=1), start_month=month)
+    if start <= plan.period_start:
+        start, end = fiscal_year_bounds(day=end + dt.timedelta(days=1), start_month=month)
+    return start, end
 
 
 def default_title(plan: AccountPlan, start: dt.date) -> str:
@@ -100,7 +102,7 @@ def plan_copy_forward(
 ) -> AccountPlan:
     """Start the plan of a new period from this one, and archive this one."""
     old = AccountPlan.objects.select_for_update().select_related("account").get(pk=plan.pk)
-    old.check_version({"version": version})
+    old.check_version({"version": version}, deleting=False)
     rights.require(user, rights.Act.COPY, old)
     if owner.pk != old.owner_id:
         rights.check_assignable(owner, field="owner")

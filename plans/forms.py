@@ -182,7 +182,7 @@ class CopyForwardForm(VersionForm):
     """The new period's plan: its title, period and owner; the rest comes from the old one."""
 
     title = forms.CharField(
-        label=_("Title"),
+        label=_("Plan title"),
         max_length=200,
         error_messages={"required": _("Give the plan a title.")},
     )

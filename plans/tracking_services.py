@@ -145,12 +145,14 @@ def competitor_delete(
 
 @transaction.atomic
 def action_create(*, plan: AccountPlan, data: Mapping[str, Any], user: User) -> ActionItem:
-    return save_fields(ActionItem(plan=plan), data, ACTION_FIELDS, user=user, **ON_FIELDS)
+    return save_fields(
+        ActionItem(plan=plan), data, ACTION_FIELDS, user=user, people=("owner",), **ON_FIELDS
+    )
 
 
 @transaction.atomic
 def action_update(*, action: ActionItem, data: Mapping[str, Any], user: User) -> ActionItem:
-    return save_fields(action, data, ACTION_FIELDS, user=user, **ON_FIELDS)
+    return save_fields(action, data, ACTION_FIELDS, user=user, people=("owner",), **ON_FIELDS)
 
 
 @transaction.atomic

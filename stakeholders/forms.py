@@ -53,6 +53,17 @@ class StakeholderForm(FieldsOnlyModelForm):
             current=self.instance.relationship_owner_id
         )
         self.fields["name"].widget.attrs["autofocus"] = True
+        # The last contact also moves when a meeting with the person is logged, a derived
+        # write that leaves the version alone (accounts.services._touch_last_contact). The
+        # form sends back the date it showed, and writes the field only when it was changed
+        # here, so that a form opened before the meeting does not put the older date back.
+        self.fields["last_contacted_on"].show_hidden_initial = True
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if "last_contacted_on" not in self.changed_data:
+            data.pop("last_contacted_on", None)
+        return data
 
 
 class EngagementForm(FieldsOnlyModelForm):

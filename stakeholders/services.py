@@ -36,11 +36,15 @@ STAKEHOLDER_FIELDS = (
     "notes",
 )
 ENGAGEMENT_FIELDS = ("desired_attitude", "owner", "approach")
+# The colleague who holds the relationship with the person.
+PEOPLE = ("relationship_owner",)
 
 
 @transaction.atomic
 def stakeholder_create(*, account: Account, data: Mapping[str, Any], user: User) -> Stakeholder:
-    return save_fields(Stakeholder(account=account), data, STAKEHOLDER_FIELDS, user=user)
+    return save_fields(
+        Stakeholder(account=account), data, STAKEHOLDER_FIELDS, user=user, people=PEOPLE
+    )
 
 
 @transaction.atomic
@@ -50,7 +54,7 @@ def stakeholder_update(
     # One chart edit per customer at a time: two people each moving someone under the other
     # would pass the circle check separately and build a circle together.
     Account.objects.select_for_update().filter(pk=stakeholder.account_id).first()
-    return save_fields(stakeholder, data, STAKEHOLDER_FIELDS, user=user)
+    return save_fields(stakeholder, data, STAKEHOLDER_FIELDS, user=user, people=PEOPLE)
 
 
 @transaction.atomic
@@ -64,14 +68,14 @@ def engagement_create(
     *, plan: AccountPlan, stakeholder: Stakeholder | None, data: Mapping[str, Any], user: User
 ) -> StakeholderEngagement:
     engagement = StakeholderEngagement(plan=plan, stakeholder=stakeholder)
-    return save_fields(engagement, data, ENGAGEMENT_FIELDS, user=user)
+    return save_fields(engagement, data, ENGAGEMENT_FIELDS, user=user, people=("owner",))
 
 
 @transaction.atomic
 def engagement_update(
     *, engagement: StakeholderEngagement, data: Mapping[str, Any], user: User
 ) -> StakeholderEngagement:
-    return save_fields(engagement, data, ENGAGEMENT_FIELDS, user=user)
+    return save_fields(engagement, data, ENGAGEMENT_FIELDS, user=user, people=("owner",))
 
 
 @transaction.atomic

@@ -27,6 +27,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("username", "last_name", "first_name", "name_kana", "email")
     # Follows the user's authenticator devices (kam.core.signin): delete a device to reset it.
     readonly_fields = ("two_step_enabled",)
+    autocomplete_fields = ("reports_to",)
     ordering = ("name_kana", "username")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
@@ -34,7 +35,7 @@ class UserAdmin(DjangoUserAdmin):
             _("Personal info"),
             {"fields": (("last_name", "first_name"), "name_kana", "email")},
         ),
-        (_("Role"), {"fields": ("role",)}),
+        (_("Role"), {"fields": ("role", "reports_to")}),
         (_("Preferences"), {"fields": ("language", "time_zone", "digest_enabled")}),
         (_("Sign-in"), {"fields": ("two_step_enabled",)}),
         (

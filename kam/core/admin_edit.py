@@ -131,6 +131,9 @@ def edit_rules_form(model: type[models.Model], base: type[forms.ModelForm]) -> t
 class EditRulesAdmin:
     """Mix in first: the change form compares versions and asks the rights."""
 
+    # What deleting a row is in the rights table (deleting a plan is a manager's act).
+    delete_act = rights.Act.DELETE
+
     def admin_act(self, form: forms.ModelForm) -> rights.Act | tuple[rights.Act, ...]:
         """Which act (or acts) a save is; the plan and account admins tell a manager's acts
         apart (kam.core.rights.steward_acts)."""
@@ -138,6 +141,14 @@ class EditRulesAdmin:
 
     def _versions(self) -> tuple[str, ...]:
         return tuple(getattr(self.model, "VERSIONS", ()))
+
+    def get_queryset(self, request):
+        # Admin lists and change pages show what the pages would: another rep's accounts do
+        # not exist for a staff rep here either.
+        queryset = super().get_queryset(request)
+        if hasattr(queryset, "visible_to"):
+            queryset = queryset.visible_to(request.user)
+        return queryset
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = edit_rules_form(self.model, kwargs.get("form", self.form))
@@ -172,15 +183,15 @@ class EditRulesAdmin:
         allowed = super().has_delete_permission(request, obj)
         if not allowed or obj is None or not hasattr(obj, "account_for_rights"):
             return allowed
-        return rights.allowed(request.user, rights.Act.DELETE, obj)
+        return rights.allowed(request.user, self.delete_act, obj)
 
     def delete_model(self, request, obj):
         if hasattr(obj, "account_for_rights"):
-            rights.require(request.user, rights.Act.DELETE, obj)
+            rights.require(request.user, self.delete_act, obj)
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             if hasattr(obj, "account_for_rights"):
-                rights.require(request.user, rights.Act.DELETE, obj)
+                rights.require(request.user, self.delete_act, obj)
         super().delete_queryset(request, queryset)

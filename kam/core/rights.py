@@ -144,12 +144,13 @@ def require(user: User, act: Act, obj) -> None:
 
 def steward_acts(changed: set[str], before: dict, after: dict) -> tuple[Act, ...]:
     """The acts a save of these changed fields is: handing over (a new owner) and archiving or
-    un-archiving are a manager's (STEWARD); any other change is an EDIT as well."""
+    un-archiving are a manager's (STEWARD); a new owner and any other change are an EDIT as
+    well, so that un-archiving is the one change a read-only plan takes."""
     acts = []
     archiving = "status" in changed and ARCHIVED in (before.get("status"), after.get("status"))
     if "owner" in changed or archiving:
         acts.append(Act.STEWARD)
-    if changed - {"owner", "status"} or ("status" in changed and not archiving) or not acts:
+    if changed - {"status"} or ("status" in changed and not archiving) or not acts:
         acts.append(Act.EDIT)
     return tuple(acts)
 

@@ -70,18 +70,24 @@ def save_fields(
     *,
     user: User,
     act: rights.Act = rights.Act.EDIT,
+    people: tuple[str, ...] = (),
     constraint_fields: Mapping[str, str] | None = None,
     refresh: bool = False,
 ) -> models.Model:
     """The body of most create and update services: may the user, set, check, save.
 
     An update writes only the fields given, and refuses a stale one: `data` may carry the
-    versions the writer saw (kam.core.versions). A new row records who added it. With
-    `refresh`, the row is read back so that columns the database computes (progress,
-    attainment) are current.
+    versions the writer saw (kam.core.versions). `people` names the fields that choose a
+    colleague (an owner): only someone who works accounts may be chosen, or whoever is there
+    already. A new row records who added it. With `refresh`, the row is read back so that
+    columns the database computes (progress, attainment) are current.
     """
     data, versions = split_versions(instance, data)
     rights.require(user, act, instance)
+    for name in people:
+        if data.get(name) is not None:
+            keep = getattr(instance, f"{name}_id", None)
+            rights.check_assignable(data[name], field=name, keep=keep)
     assign_fields(instance, data, allowed)
     creating = instance._state.adding
     if creating and _has_field(instance, "created_by"):

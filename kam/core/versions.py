@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 # The fields a version covers: a tuple of names, or ALL for every field people edit.
@@ -34,14 +35,15 @@ ALL = None
 class StaleEdit(ValidationError):
     """Someone else saved the row since this writer opened it."""
 
-    def __init__(self, instance: models.Model, field: str, current: int):
+    def __init__(self, instance: models.Model, field: str, current: int, *, deleting=False):
         self.instance = instance
         self.version_field = field
         self.current = current
         change = last_change(instance)
         self.who = change.who if change else None
         self.when = change.when if change else None
-        super().__init__(stale_message(self.who, self.when), code="stale")
+        message = (stale_delete_message if deleting else stale_message)(self.who, self.when)
+        super().__init__(message, code="stale")
 
 
 class Gone(ValidationError):
@@ -71,20 +73,41 @@ def last_change(instance: models.Model) -> Change | None:
     return Change(who=record.history_user, when=record.history_date)
 
 
-def stale_message(who, when) -> str:
-    from django.utils import formats, timezone
+def _said(who, when, named, anonymous) -> str:
+    """The refusal naming who saved and when (from the history), or without them."""
+    if who is None or when is None:
+        return str(anonymous)
+    when = formats.date_format(timezone.localtime(when), "SHORT_DATETIME_FORMAT")
+    return named % {"who": who, "when": when}
 
-    if who is not None and when is not None:
-        return _(
+
+def stale_message(who, when) -> str:
+    return _said(
+        who,
+        when,
+        _(
             "%(who)s saved this on %(when)s, after you opened it. Their version is shown "
             "below; what you typed is kept in the form. Merge the two and save again."
-        ) % {
-            "who": who,
-            "when": formats.date_format(timezone.localtime(when), "SHORT_DATETIME_FORMAT"),
-        }
-    return _(
-        "Someone saved this after you opened it. Their version is shown below; what you typed "
-        "is kept in the form. Merge the two and save again."
+        ),
+        _(
+            "Someone saved this after you opened it. Their version is shown below; what you "
+            "typed is kept in the form. Merge the two and save again."
+        ),
+    )
+
+
+def stale_delete_message(who, when) -> str:
+    return _said(
+        who,
+        when,
+        _(
+            "%(who)s changed this on %(when)s, after you opened it, so it was not deleted. "
+            "Look at what they saved, and delete it again if it should still go."
+        ),
+        _(
+            "Someone changed this after you opened it, so it was not deleted. Look at what "
+            "they saved, and delete it again if it should still go."
+        ),
     )
 
 
@@ -160,9 +183,12 @@ class Versioned(models.Model):
             if fields and (covered is ALL or fields & set(covered))
         ]
 
-    def check_version(self, versions: dict[str, int | None] | None) -> None:
-        """Before a delete: refuse when the row moved on since the writer saw it. The row is
-        locked, so that nobody saves it between this check and the delete."""
+    def check_version(
+        self, versions: dict[str, int | None] | None, *, deleting: bool = True
+    ) -> None:
+        """Before a delete (or another write that does not save the row itself): refuse when
+        the row moved on since the writer saw it. The row is locked, so that nobody saves it
+        between this check and the write."""
         given = {k: int(v) for k, v in (versions or {}).items() if v is not None}
         if not given:
             return
@@ -170,11 +196,11 @@ class Versioned(models.Model):
             type(self)._base_manager.select_for_update().filter(pk=self.pk).values(*given).first()
         )
         if current is not None and any(current[k] != v for k, v in given.items()):
-            self._raise_stale(given)
+            self._raise_stale(given, deleting=deleting)
 
-    def _raise_stale(self, seen: dict[str, int]) -> None:
+    def _raise_stale(self, seen: dict[str, int], *, deleting: bool = False) -> None:
         fresh = type(self)._base_manager.filter(pk=self.pk).first()
         if fresh is None:
             raise Gone
         name = next(iter(seen))
-        raise StaleEdit(fresh, name, getattr(fresh, name))
+        raise StaleEdit(fresh, name, getattr(fresh, name), deleting=deleting)
