@@ -17,7 +17,7 @@ from simple_history.utils import bulk_update_with_history
 
 from kam.core import rights
 from kam.core.models import User
-from kam.core.services import assign_fields, delete_checked, save_fields, split_versions
+from kam.core.services import assign_fields, delete_checked, save_fields, service, split_versions
 from stakeholders.models import Stakeholder
 
 from .health import refresh_health
@@ -69,7 +69,7 @@ def _check_new_owner(*, user: User, owner: User) -> None:
         )
 
 
-@transaction.atomic
+@service
 def account_create(
     *,
     user: User,
@@ -122,7 +122,7 @@ def account_create(
     return account
 
 
-@transaction.atomic
+@service
 def account_update(*, account: Account, user: User, data: Mapping[str, Any]) -> Account:
     """Change the facts or the investment scores of an account; handing it to another owner is
     a manager's act, and takes the new owner off the team (an owner is never on it)."""
@@ -151,7 +151,7 @@ def account_update(*, account: Account, user: User, data: Mapping[str, Any]) -> 
     return account
 
 
-@transaction.atomic
+@service
 def team_member_add(*, account: Account, member: User, role: str, user: User) -> AccountTeamMember:
     """Put a colleague on the account team; they see and work on the account from then on."""
     rights.require(user, rights.Act.TEAM, account)
@@ -174,7 +174,7 @@ def team_member_add(*, account: Account, member: User, role: str, user: User) ->
     return team_member
 
 
-@transaction.atomic
+@service
 def team_member_remove(*, account: Account, member: User, user: User) -> bool:
     """Take a colleague off the team. The owner keeps the account whatever the team is.
 
@@ -190,7 +190,7 @@ def team_member_remove(*, account: Account, member: User, user: User) -> bool:
     return True
 
 
-@transaction.atomic
+@service
 def contract_create(
     *,
     account: Account,
@@ -236,7 +236,7 @@ def contract_create(
     return contract
 
 
-@transaction.atomic
+@service
 def opportunity_create(
     *,
     account: Account,
@@ -269,7 +269,7 @@ def opportunity_create(
     return opportunity
 
 
-@transaction.atomic
+@service
 def opportunity_set_stage(
     *, opportunity: Opportunity, stage: str, user: User, version: int | None = None
 ) -> Opportunity:
@@ -280,7 +280,7 @@ def opportunity_set_stage(
     return opportunity
 
 
-@transaction.atomic
+@service
 def meeting_record(
     *,
     account: Account,
@@ -353,7 +353,7 @@ def _touch_last_contact(stakeholders, held_at: dt.datetime, *, by: User) -> None
 MEETING_FIELDS = ("held_at", "kind", "subject", "notes", "next_steps")
 
 
-@transaction.atomic
+@service
 def meeting_update(*, meeting: Meeting, data: Mapping[str, Any], user: User) -> Meeting:
     """Correct a logged meeting: when, what, who was there, and what happens next."""
     data, versions = split_versions(meeting, data)
@@ -381,7 +381,7 @@ def meeting_update(*, meeting: Meeting, data: Mapping[str, Any], user: User) -> 
     return meeting
 
 
-@transaction.atomic
+@service
 def meeting_delete(*, meeting: Meeting, user: User, version: int | None = None) -> None:
     delete_checked(meeting, user=user, version=version)
 
@@ -398,7 +398,7 @@ OPPORTUNITY_FIELDS = (
 )
 
 
-@transaction.atomic
+@service
 def opportunity_update(
     *, opportunity: Opportunity, data: Mapping[str, Any], user: User
 ) -> Opportunity:
@@ -410,7 +410,7 @@ def opportunity_update(
     return save_fields(opportunity, data, OPPORTUNITY_FIELDS, user=user, people=("owner",))
 
 
-@transaction.atomic
+@service
 def opportunity_delete(*, opportunity: Opportunity, user: User, version: int | None = None) -> None:
     delete_checked(opportunity, user=user, version=version)
 
@@ -431,7 +431,7 @@ CONTRACT_FIELDS = (
 )
 
 
-@transaction.atomic
+@service
 def contract_update(*, contract: Contract, data: Mapping[str, Any], user: User) -> Contract:
     """Correct a contract's terms; its renewal deadline follows from the new dates."""
     data = dict(data)
@@ -451,7 +451,7 @@ def contract_update(*, contract: Contract, data: Mapping[str, Any], user: User) 
     return save_fields(contract, data, CONTRACT_FIELDS, user=user, refresh=True)
 
 
-@transaction.atomic
+@service
 def contract_record_price_review(
     *,
     contract: Contract,

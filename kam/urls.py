@@ -56,5 +56,7 @@ urlpatterns = [
     path("renewals/", include((renewal_urlpatterns, "renewals"))),
     path("plans/", include("plans.urls")),
     path("stakeholders/", include("stakeholders.urls")),
+    path("history/", include("kam.history.urls")),
+    path("comments/", include("plans.comment_urls")),
     path("admin/", admin.site.urls),
 ]

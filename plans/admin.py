@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from kam.core import rights
+from kam.core.admin import ReadOnlyAdmin
 from kam.core.admin_edit import EditRulesAdmin
 
 from .models import (
@@ -14,11 +15,14 @@ from .models import (
     AccountPlan,
     ActionItem,
     ActionStatus,
+    Comment,
     CompetitorPosition,
     CustomerNeed,
     Goal,
     KPIMeasurement,
+    Mention,
     PlanReview,
+    ReviewSnapshot,
 )
 from .services import check_goals_inside_period, kpi_refresh_latest
 
@@ -342,3 +346,46 @@ class PlanReviewAdmin(EditRulesAdmin, admin.ModelAdmin):
     list_select_related = ("plan", "reviewer")
     autocomplete_fields = ("plan", "reviewer")
     date_hierarchy = "reviewed_on"
+
+
+@admin.register(ReviewSnapshot)
+class ReviewSnapshotAdmin(ReadOnlyAdmin):
+    """A plan as it stood at a review: frozen (a database trigger refuses updates)."""
+
+    list_display = ("review", "taken_at")
+    search_fields = ("review__plan__title", "review__plan__account__name")
+    list_select_related = ("review", "review__plan")
+    date_hierarchy = "taken_at"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(review__plan__in=AccountPlan.objects.visible_to(request.user))
+        )
+
+
+class MentionInline(admin.TabularInline):
+    model = Mention
+    extra = 0
+    can_delete = False
+    readonly_fields = ("user",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyAdmin):
+    """Comment threads, read-only: people write, edit and delete their own on the pages,
+    where the rights and the notifications apply."""
+
+    list_display = ("__str__", "author", "account", "plan", "on", "parent", "created_at")
+    list_filter = ("on",)
+    search_fields = ("body", "account__name", "plan__title")
+    list_select_related = ("author", "account", "plan", "parent")
+    date_hierarchy = "created_at"
+    inlines = [MentionInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)

@@ -16,12 +16,13 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.core import rights
 from kam.core.models import User
+from kam.core.services import service
 
 from .models import (
     PLAN_PROFILE_FIELDS,
@@ -89,7 +90,7 @@ def _rebased(day: dt.date, shift: relativedelta, start: dt.date, end: dt.date) -
     return min(max(day + shift, start), end)
 
 
-@transaction.atomic
+@service
 def plan_copy_forward(
     *,
     plan: AccountPlan,

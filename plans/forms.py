@@ -5,11 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import formats
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from kam.core.forms import DATE, FieldsOnlyModelForm, VersionForm, ends_after_start
+from kam.core.forms import DATE, FieldsOnlyModelForm, VersionForm, ends_after_start, version_field
 
-from .models import AccountPlan, CustomerNeed, Goal, PlanStatus
+from .models import COMMENT_MAX_LENGTH, AccountPlan, CommentOn, CustomerNeed, Goal, PlanStatus
 from .services import (
     GOAL_FIELDS,
     NEED_FIELDS,
@@ -198,3 +199,71 @@ class CopyForwardForm(VersionForm):
         super().clean()
         message = _("The period must end after it starts.")
         return ends_after_start(self, "period_start", "period_end", message)
+
+
+class SignOffForm(forms.Form):
+    """A manager's answer to a submitted review: approve it, or ask for changes (say which)."""
+
+    APPROVE = "approve"
+    CHANGES = "changes"
+
+    decision = forms.ChoiceField(
+        choices=[(APPROVE, _("Approve")), (CHANGES, _("Ask for changes"))],
+        widget=forms.HiddenInput,
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when asking for changes: say what should change."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == self.CHANGES and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Say what should change."))
+        return data
+
+
+class CommentForm(forms.Form):
+    """A comment or a reply: plain text, line breaks and links kept, @ to mention."""
+
+    body = forms.CharField(
+        label=_("Comment"),
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "data-mentions": "1"}),
+    )
+
+
+class CommentStartForm(CommentForm):
+    """A new thread; on a plan, about the plan or one of its items."""
+
+    about = forms.ChoiceField(label=_("About"), required=False)
+
+    def __init__(self, *args, subjects=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if subjects is None:
+            del self.fields["about"]
+            return
+        self.fields["about"].required = True
+        self.fields["about"].choices = subject_choices(subjects)
+
+
+class CommentEditForm(CommentForm):
+    version = version_field()
+
+
+def subject_choices(subjects) -> list:
+    """The plan first, then its items grouped by kind (an optgroup each)."""
+    groups: dict[str, list] = {}
+    choices: list = []
+    for subject in subjects:
+        key = f"{subject.on}:{subject.on_id}"
+        if subject.on == CommentOn.PLAN:
+            choices.append((key, _("The plan as a whole")))
+        else:
+            groups.setdefault(CommentOn(subject.on).label, []).append(
+                (key, Truncator(subject.label).chars(60))
+            )
+    return choices + [(str(label).capitalize(), items) for label, items in groups.items()]

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator
 from django.db import models
 from django.db.models import Case, F, FloatField, Q, Value, When
 from django.db.models.functions import Cast, Coalesce, NullIf
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from kam.core.db import (
     LATEST_DATE,
+    StripWhitespace,
     date_in_range,
     date_validators,
     datetime_validators,
@@ -22,7 +24,13 @@ from kam.core.db import (
 from kam.core.models import TimeStampedModel
 from kam.core.versions import Versioned
 
-from .querysets import ActionItemQuerySet, MeasurementQuerySet, PlanChildQuerySet, PlanQuerySet
+from .querysets import (
+    ActionItemQuerySet,
+    CommentQuerySet,
+    MeasurementQuerySet,
+    PlanChildQuerySet,
+    PlanQuerySet,
+)
 
 
 class PlanStatus(models.TextChoices):
@@ -822,7 +830,21 @@ class ActionItem(TimeStampedModel, Versioned):
             raise ValidationError({"goal": _("Choose a goal of this plan.")})
 
 
+class ReviewState(models.TextChoices):
+    # Reviews recorded before sign-off existed: no one was asked.
+    RECORDED = "recorded", _("Recorded")
+    SUBMITTED = "submitted", _("Waiting for sign-off")
+    APPROVED = "approved", _("Approved")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+
+
+DECIDED = (ReviewState.APPROVED, ReviewState.CHANGES_REQUESTED)
+
+
 class PlanReview(TimeStampedModel):
+    """A review meeting's record: notes and decisions, the plan as it stood (its snapshot),
+    and the manager's sign-off."""
+
     plan = models.ForeignKey(
         AccountPlan,
         verbose_name=_("account plan"),
@@ -841,18 +863,73 @@ class PlanReview(TimeStampedModel):
     next_review_date = models.DateField(
         _("next review"), null=True, blank=True, validators=date_validators
     )
+    # Sign-off: submitted to the owner's manager (reports to), or to any manager when the
+    # owner reports to no one; the manager approves or asks for changes, with a comment.
+    state = models.CharField(
+        _("sign-off"), max_length=20, choices=ReviewState.choices, default=ReviewState.SUBMITTED
+    )
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("to be signed off by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reviews_to_sign_off",
+        help_text=_("Empty: any manager."),
+    )
+    submitted_at = models.DateTimeField(
+        _("submitted at"), null=True, blank=True, validators=datetime_validators
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed off by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviews_signed_off",
+    )
+    decided_at = models.DateTimeField(
+        _("signed off at"), null=True, blank=True, validators=datetime_validators
+    )
+    decision_comment = models.TextField(_("sign-off comment"), blank=True)
 
     objects = PlanChildQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("plan review")
         verbose_name_plural = _("plan reviews")
         ordering = ["plan", "-reviewed_on"]
         constraints = [
-            date_in_range(f, name=f"review_{f}_in_range")
-            for f in ("reviewed_on", "next_review_date")
+            *(
+                date_in_range(f, name=f"review_{f}_in_range")
+                for f in ("reviewed_on", "next_review_date")
+            ),
+            valid_choice("state", ReviewState, name="review_state_valid"),
+            # Decided exactly when approved or sent back, by whom and when.
+            models.CheckConstraint(
+                condition=(
+                    Q(state__in=DECIDED) & Q(decided_by__isnull=False) & Q(decided_at__isnull=False)
+                )
+                | (~Q(state__in=DECIDED) & Q(decided_by__isnull=True) & Q(decided_at__isnull=True)),
+                name="review_decided_iff_signed_off",
+            ),
+            # Asking for changes says which.
+            models.CheckConstraint(
+                condition=~Q(state=ReviewState.CHANGES_REQUESTED)
+                | ~Q(Exact(StripWhitespace("decision_comment"), Value(""))),
+                name="review_changes_say_which",
+            ),
         ]
-        indexes = [models.Index(fields=["plan", "-reviewed_on"], name="review_plan_recent")]
+        indexes = [
+            models.Index(fields=["plan", "-reviewed_on"], name="review_plan_recent"),
+            # What waits for a manager's sign-off, oldest first (my day, the reminder sweep).
+            models.Index(
+                fields=["approver", "submitted_at"],
+                condition=Q(state="submitted"),
+                name="review_waiting",
+            ),
+        ]
 
     @property
     def account_for_rights(self):
@@ -871,3 +948,214 @@ class PlanReview(TimeStampedModel):
             raise ValidationError(
                 {"reviewed_on": _("A plan review cannot be dated in the future.")}
             )
+
+
+class ReviewSnapshot(models.Model):
+    """The whole plan as it stood when it was reviewed, frozen: needs, goals with progress,
+    KPIs with attainment, competitors, the account's stakeholders, engagements and actions
+    (plans.reviews builds it). Nothing updates it, and a database trigger refuses an UPDATE
+    (plans migration 0010). Erasing a stakeholder's personal data replaces the snapshots that
+    name them with redacted copies (plans.reviews.redact_stakeholder)."""
+
+    review = models.OneToOneField(
+        PlanReview,
+        verbose_name=_("plan review"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="snapshot",
+    )
+    taken_at = models.DateTimeField(_("taken at"), validators=datetime_validators)
+    data = models.JSONField(_("the plan as it stood"))
+
+    class Meta:
+        verbose_name = _("review snapshot")
+        verbose_name_plural = _("review snapshots")
+
+    def __str__(self) -> str:
+        return str(self.review)
+
+    @property
+    def account_for_rights(self):
+        return self.review.plan.account
+
+    @property
+    def plan_for_rights(self):
+        return self.review.plan
+
+
+class CommentOn(models.TextChoices):
+    """What a thread is about: the account, a plan, or one item of a plan."""
+
+    ACCOUNT = "account", _("the account")
+    PLAN = "plan", _("the plan")
+    NEED = "need", _("customer need")
+    GOAL = "goal", _("goal")
+    KPI = "kpi", _("KPI")
+    COMPETITOR = "competitor", _("competitor")
+    ACTION = "action", _("action item")
+    ENGAGEMENT = "engagement", _("engagement")
+
+
+COMMENT_MAX_LENGTH = 4000
+
+
+class Comment(TimeStampedModel, Versioned):
+    """One comment. A thread is a first comment (its root) and the replies under it; a thread
+    is about the account, a plan or one plan item, and is resolved or open as a whole.
+
+    Everyone who may see the account reads its threads; a rep taken off the team stops seeing
+    them with the account. Edits are kept in the history; a deleted comment with replies
+    leaves its place in the thread, without its text.
+    """
+
+    account = models.ForeignKey(
+        "accounts.Account",
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="comments",
+    )
+    plan = models.ForeignKey(
+        AccountPlan,
+        verbose_name=_("account plan"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="comments",
+    )
+    on = models.CharField(_("about"), max_length=16, choices=CommentOn.choices)
+    # The item's id (the plan's or the account's own for a thread about them), and what it
+    # was called when the thread began: the thread outlives an item that is deleted.
+    on_id = models.BigIntegerField(_("item id"))
+    on_label = models.CharField(_("item"), max_length=300, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("thread"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="replies",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="comments",
+    )
+    body = models.TextField(
+        _("comment"),
+        max_length=COMMENT_MAX_LENGTH,
+        blank=True,
+        validators=[MaxLengthValidator(COMMENT_MAX_LENGTH)],
+    )
+    edited_at = models.DateTimeField(
+        _("edited at"), null=True, blank=True, validators=datetime_validators
+    )
+    deleted_at = models.DateTimeField(
+        _("deleted at"), null=True, blank=True, validators=datetime_validators
+    )
+    resolved_at = models.DateTimeField(
+        _("resolved at"), null=True, blank=True, validators=datetime_validators
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # A thread's last comment: threads are listed by it, most recent first.
+    last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
+
+    objects = CommentQuerySet.as_manager()
+    VERSIONS = {"version": ("body",)}
+    history = HistoricalRecords(excluded_fields=["last_activity_at"])
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "id"]
+        constraints = [
+            valid_choice("on", CommentOn, name="comment_on_valid"),
+            # Said something, unless deleted.
+            models.CheckConstraint(
+                condition=Q(deleted_at__isnull=False)
+                | ~Q(Exact(StripWhitespace("body"), Value(""))),
+                name="comment_body_not_blank",
+            ),
+            # Threads are resolved, not single replies; and resolved by someone.
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(parent__isnull=True),
+                name="comment_resolved_thread_only",
+            ),
+            # A plan item's thread names its plan; the account's does not.
+            models.CheckConstraint(
+                condition=Q(on="account", plan__isnull=True)
+                | (~Q(on="account") & Q(plan__isnull=False)),
+                name="comment_plan_iff_plan_thread",
+            ),
+        ]
+        indexes = [
+            # An account's or a plan's threads, most recent first.
+            models.Index(
+                fields=["account", "-last_activity_at"],
+                condition=Q(parent__isnull=True),
+                name="comment_account_threads",
+            ),
+            models.Index(
+                fields=["plan", "-last_activity_at"],
+                condition=Q(parent__isnull=True),
+                name="comment_plan_threads",
+            ),
+            # Open threads: counted on the plan list, my day and the dashboard.
+            models.Index(
+                fields=["plan"],
+                condition=Q(parent__isnull=True, resolved_at__isnull=True),
+                name="comment_plan_open",
+            ),
+            models.Index(
+                fields=["account"],
+                condition=Q(parent__isnull=True, resolved_at__isnull=True),
+                name="comment_account_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (self.body or "")[:60] or str(_("(deleted comment)"))
+
+    @property
+    def account_for_rights(self):
+        return self.account
+
+    @property
+    def plan_for_rights(self):
+        return self.plan
+
+    @property
+    def thread_id(self) -> int:
+        return self.parent_id or self.pk
+
+
+class Mention(models.Model):
+    """Someone named with @ in a comment: notified once, when first named."""
+
+    comment = models.ForeignKey(
+        Comment, verbose_name=_("comment"), on_delete=models.CASCADE, related_name="mentions"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("mentioned"),
+        on_delete=models.CASCADE,
+        related_name="mentions",
+    )
+
+    class Meta:
+        verbose_name = _("mention")
+        verbose_name_plural = _("mentions")
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "user"], name="mention_once"),
+        ]
+        indexes = [models.Index(fields=["user", "comment"], name="mention_user")]
+
+    def __str__(self) -> str:
+        return f"@{self.user}"

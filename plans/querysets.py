@@ -14,6 +14,10 @@ class PlanChildQuerySet(AccountChildQuerySet):
     account_path = "plan__account"
 
 
+class CommentQuerySet(AccountChildQuerySet):
+    """Comments hang under their account directly (a plan's, too): one join fewer."""
+
+
 class MeasurementQuerySet(AccountChildQuerySet):
     account_path = "kpi__plan__account"
 
@@ -26,4 +30,10 @@ class ActionItemQuerySet(PlanChildQuerySet):
         return self.not_done().filter(due_date__lt=today)
 
 
-__all__ = ["PlanQuerySet", "PlanChildQuerySet", "MeasurementQuerySet", "ActionItemQuerySet"]
+__all__ = [
+    "CommentQuerySet",
+    "PlanQuerySet",
+    "PlanChildQuerySet",
+    "MeasurementQuerySet",
+    "ActionItemQuerySet",
+]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from kam.core import rights
 from kam.core.models import Role, User
@@ -15,10 +16,12 @@ from .models import (
     AccountPlan,
     ActionItem,
     ActionStatus,
+    Comment,
     CompetitorPosition,
     CustomerNeed,
     Goal,
     PlanReview,
+    ReviewSnapshot,
 )
 
 ACTION_DUE_CHOICES = ("all", "overdue", "week")
@@ -44,7 +47,16 @@ def plan_list(
             | Q(account__name_kana__icontains=search)
             | Q(title__icontains=search)
         )
-    return plans.order_by("account__name_kana", "account__name", "-period_start", "id")
+    open_threads = (
+        Comment.objects.filter(plan=OuterRef("pk"), parent__isnull=True, resolved_at__isnull=True)
+        .order_by()
+        .values("plan")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return plans.annotate(open_threads=Coalesce(Subquery(open_threads), 0)).order_by(
+        "account__name_kana", "account__name", "-period_start", "id"
+    )
 
 
 def plan_owners(*, user: User) -> QuerySet[User]:
@@ -58,8 +70,19 @@ def plan_for_page(*, user: User, pk: int) -> AccountPlan:
     return plans_visible(user=user).get(pk=pk)
 
 
+def latest_review(*, plan: AccountPlan) -> PlanReview | None:
+    return plan.reviews.order_by("-reviewed_on", "-id").first()
+
+
 def plan_reviews(*, plan: AccountPlan) -> list[PlanReview]:
-    return list(plan.reviews.select_related("reviewer").order_by("-reviewed_on", "-id")[:20])
+    """The newest reviews, with who reviewed, who signs off, and whether each froze the plan
+    (it can then be compared)."""
+    reviews = (
+        plan.reviews.select_related("reviewer", "approver", "decided_by")
+        .annotate(frozen=Exists(ReviewSnapshot.objects.filter(review=OuterRef("pk"))))
+        .order_by("-reviewed_on", "-id")
+    )
+    return list(reviews[:20])
 
 
 def plan_needs(*, plan: AccountPlan) -> list[CustomerNeed]:

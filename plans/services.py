@@ -9,16 +9,25 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Account
 from kam.core import rights
-from kam.core.models import User
-from kam.core.services import assign_fields, delete_checked, save_fields, split_versions
+from kam.core.models import ReminderKind, Role, User
+from kam.core.services import (
+    NewNotification,
+    assign_fields,
+    delete_checked,
+    notifications_send,
+    save_fields,
+    service,
+    split_versions,
+)
 
+from . import reviews
 from .models import (
     KPI,
     PLAN_BASIC_FIELDS,
@@ -31,6 +40,7 @@ from .models import (
     PlanReview,
     PlanStatus,
     ReviewCadence,
+    ReviewState,
 )
 
 
@@ -45,7 +55,7 @@ def kpi_refresh_latest(*, kpi: KPI) -> KPI:
     return kpi
 
 
-@transaction.atomic
+@service
 def kpi_measurement_record(
     *,
     kpi: KPI,
@@ -69,7 +79,7 @@ def kpi_measurement_record(
     return measurement
 
 
-@transaction.atomic
+@service
 def kpi_measurement_delete(
     *, measurement: KPIMeasurement, user: User, version: int | None = None
 ) -> None:
@@ -82,7 +92,7 @@ def next_review_after(*, plan: AccountPlan, reviewed_on: dt.date) -> dt.date:
     return reviewed_on + relativedelta(months=plan.review_cadence_months)
 
 
-@transaction.atomic
+@service
 def plan_mark_reviewed(
     *,
     plan: AccountPlan,
@@ -91,7 +101,9 @@ def plan_mark_reviewed(
     decisions: str = "",
     reviewed_on: dt.date | None = None,
 ) -> PlanReview:
-    """Record a review and move the next review date on by the plan's cadence."""
+    """Record a review: freeze the plan as it stands (plans.reviews), move the next review
+    date on by the plan's cadence, and submit the review to the owner's manager for sign-off
+    (to any manager when the owner reports to no one)."""
     rights.require(reviewer, rights.Act.EDIT, plan)
     reviewed_on = reviewed_on or timezone.localdate()
     next_date = next_review_after(plan=plan, reviewed_on=reviewed_on)
@@ -102,13 +114,70 @@ def plan_mark_reviewed(
         notes=notes,
         decisions=decisions,
         next_review_date=next_date,
+        state=ReviewState.SUBMITTED,
+        approver=sign_off_by(plan),
+        submitted_at=timezone.now(),
     )
     review.full_clean()
     review.save()
     plan.last_reviewed_on = reviewed_on
     plan.next_review_date = next_date
     plan.save(update_fields=["last_reviewed_on", "next_review_date", "updated_at"])
+    reviews.take_snapshot(review)
     return review
+
+
+def sign_off_by(plan: AccountPlan) -> User | None:
+    """Who signs off the plan's reviews: the owner's manager, when they have an active one."""
+    manager = plan.owner.reports_to
+    if manager is not None and manager.is_active and manager.role == Role.MANAGER:
+        return manager
+    return None
+
+
+@service
+def review_decide(
+    *, review: PlanReview, user: User, approve: bool, comment: str = ""
+) -> PlanReview:
+    """Approve a submitted review, or send it back asking for changes (which says which).
+    The plan's owner and the reviewer hear of it in their notifications."""
+    # Only the review is locked: its approver may be empty (an outer join cannot be locked).
+    locked = (
+        PlanReview.objects.select_for_update(of=("self",))
+        .select_related("approver")
+        .get(pk=review.pk)
+    )
+    reason = rights.sign_off_refusal(user, locked)
+    if reason is not None:
+        raise rights.Refused(reason)
+    if locked.state != ReviewState.SUBMITTED:
+        raise ValidationError(_("This review has already been signed off or sent back."))
+    comment = comment.strip()
+    if not approve and not comment:
+        raise ValidationError({"comment": _("Say what should change.")})
+    locked.state = ReviewState.APPROVED if approve else ReviewState.CHANGES_REQUESTED
+    locked.decided_by = user
+    locked.decided_at = timezone.now()
+    locked.decision_comment = comment
+    locked.full_clean()
+    locked.save(update_fields=["state", "decided_by", "decided_at", "decision_comment"])
+    plan = locked.plan
+    if approve:
+        title = _("%(manager)s approved the review of %(plan)s.")
+    else:
+        title = _("%(manager)s asked for changes to the review of %(plan)s.")
+    url = reverse("plans:detail", args=[plan.pk]) + "#overview"
+    people = {plan.owner_id, locked.reviewer_id} - {user.pk}
+    notifications_send(
+        NewNotification(
+            recipient_id=person,
+            kind=ReminderKind.REVIEW_DECIDED,
+            title=title % {"manager": user, "plan": plan.title},
+            url=url,
+        )
+        for person in people
+    )
+    return locked
 
 
 # Fields a plan edit may touch; the account and the review bookkeeping are not among them.
@@ -189,7 +258,7 @@ def check_goals_inside_period(*, plan: AccountPlan) -> None:
         )
 
 
-@transaction.atomic
+@service
 def plan_create(
     *,
     account: Account,
@@ -226,7 +295,7 @@ def plan_create(
     return plan
 
 
-@transaction.atomic
+@service
 def plan_update(*, plan: AccountPlan, data: Mapping[str, Any], user: User) -> AccountPlan:
     """Change any editable part of a plan: basics, status, value proposition or profile.
 
@@ -251,7 +320,7 @@ def plan_update(*, plan: AccountPlan, data: Mapping[str, Any], user: User) -> Ac
     return plan
 
 
-@transaction.atomic
+@service
 def plan_delete(*, plan: AccountPlan, user: User, version: int | None = None) -> None:
     """A manager's act: the plan and everything in it go."""
     rights.require(user, rights.Act.STEWARD, plan)
@@ -259,34 +328,34 @@ def plan_delete(*, plan: AccountPlan, user: User, version: int | None = None) ->
     plan.delete()
 
 
-@transaction.atomic
+@service
 def need_create(*, plan: AccountPlan, data: Mapping[str, Any], user: User) -> CustomerNeed:
     return save_fields(CustomerNeed(plan=plan), data, NEED_FIELDS, user=user)
 
 
-@transaction.atomic
+@service
 def need_update(*, need: CustomerNeed, data: Mapping[str, Any], user: User) -> CustomerNeed:
     return save_fields(need, data, NEED_FIELDS, user=user)
 
 
-@transaction.atomic
+@service
 def need_delete(*, need: CustomerNeed, user: User, version: int | None = None) -> None:
     """Goals that served the need stay; they lose the link and show up as untraced."""
     delete_checked(need, user=user, version=version)
 
 
-@transaction.atomic
+@service
 def goal_create(*, plan: AccountPlan, data: Mapping[str, Any], user: User) -> Goal:
     """Add a SMART goal; Goal.clean refuses one that is not measurable or not time-bound."""
     return save_fields(Goal(plan=plan), data, GOAL_FIELDS, user=user, refresh=True)
 
 
-@transaction.atomic
+@service
 def goal_update(*, goal: Goal, data: Mapping[str, Any], user: User) -> Goal:
     return save_fields(goal, data, GOAL_FIELDS, user=user, refresh=True)
 
 
-@transaction.atomic
+@service
 def goal_delete(*, goal: Goal, user: User, version: int | None = None) -> None:
     """KPIs and actions behind the goal stay on the plan, unlinked."""
     delete_checked(goal, user=user, version=version)

@@ -11,13 +11,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from kam.core import rights
 from kam.core.models import User
-from kam.core.services import delete_checked, full_clean, save_fields
+from kam.core.services import delete_checked, full_clean, save_fields, service
 
 from . import services
 from .charts import format_value
@@ -63,24 +62,24 @@ ON_FIELDS = {"constraint_fields": CONSTRAINT_FIELDS}
 # KPIs
 
 
-@transaction.atomic
+@service
 def kpi_create(*, plan: AccountPlan, data: Mapping[str, Any], user: User) -> KPI:
     # Attainment is computed by the database.
     return save_fields(KPI(plan=plan), data, KPI_FIELDS, user=user, **ON_FIELDS, refresh=True)
 
 
-@transaction.atomic
+@service
 def kpi_update(*, kpi: KPI, data: Mapping[str, Any], user: User) -> KPI:
     return save_fields(kpi, data, KPI_FIELDS, user=user, **ON_FIELDS, refresh=True)
 
 
-@transaction.atomic
+@service
 def kpi_delete(*, kpi: KPI, user: User, version: int | None = None) -> None:
     """Its measurements go with it."""
     delete_checked(kpi, user=user, version=version)
 
 
-@transaction.atomic
+@service
 def kpi_measurement_add(
     *,
     kpi: KPI,
@@ -118,7 +117,7 @@ def kpi_measurement_add(
 # Competitor map
 
 
-@transaction.atomic
+@service
 def competitor_create(
     *, plan: AccountPlan, data: Mapping[str, Any], user: User
 ) -> CompetitorPosition:
@@ -126,14 +125,14 @@ def competitor_create(
     return save_fields(position, data, COMPETITOR_FIELDS, user=user, **ON_FIELDS)
 
 
-@transaction.atomic
+@service
 def competitor_update(
     *, position: CompetitorPosition, data: Mapping[str, Any], user: User
 ) -> CompetitorPosition:
     return save_fields(position, data, COMPETITOR_FIELDS, user=user, **ON_FIELDS)
 
 
-@transaction.atomic
+@service
 def competitor_delete(
     *, position: CompetitorPosition, user: User, version: int | None = None
 ) -> None:
@@ -143,24 +142,24 @@ def competitor_delete(
 # Action plan
 
 
-@transaction.atomic
+@service
 def action_create(*, plan: AccountPlan, data: Mapping[str, Any], user: User) -> ActionItem:
     return save_fields(
         ActionItem(plan=plan), data, ACTION_FIELDS, user=user, people=("owner",), **ON_FIELDS
     )
 
 
-@transaction.atomic
+@service
 def action_update(*, action: ActionItem, data: Mapping[str, Any], user: User) -> ActionItem:
     return save_fields(action, data, ACTION_FIELDS, user=user, people=("owner",), **ON_FIELDS)
 
 
-@transaction.atomic
+@service
 def action_delete(*, action: ActionItem, user: User, version: int | None = None) -> None:
     delete_checked(action, user=user, version=version)
 
 
-@transaction.atomic
+@service
 def action_set_status(
     *, action: ActionItem, status: str, user: User, version: int | None = None
 ) -> ActionItem:
@@ -195,7 +194,7 @@ def plan_for_next_steps(account_id: int) -> AccountPlan | None:
     return next((by_status[s] for s in OPEN_PLAN_ORDER if s in by_status), None)
 
 
-@transaction.atomic
+@service
 def action_from_meeting(*, meeting, user: User) -> ActionItem:
     """Make a meeting's next step an action item of the account's plan, in one click: the
     first line is the action, the whole note its description, due in a week, owned by whoever

@@ -23,12 +23,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from accounts.models import Account
+from kam.core import rights
 from kam.core.edit import edit_flow, seen
 from kam.core.forms import error_text
 from kam.core.http import SWAP_OPTIONS, HtmxHttpRequest, render_page, render_swap
 from kam.core.rights import Act
 
-from . import copy_forward, selectors, services
+from . import copy_forward, reviews, selectors, services
 from .forms import (
     CopyForwardForm,
     CustomerProfileForm,
@@ -38,6 +39,7 @@ from .forms import (
     PlanForm,
     PlanStatusForm,
     ReviewForm,
+    SignOffForm,
     ValuePropositionForm,
 )
 from .models import (
@@ -45,8 +47,11 @@ from .models import (
     ActionStatus,
     CustomerNeed,
     Goal,
+    PlanReview,
     PlanStatus,
     ReviewCadence,
+    ReviewSnapshot,
+    ReviewState,
 )
 
 PAGE_SIZE = 25
@@ -89,6 +94,7 @@ def _page_context(request: HtmxHttpRequest, plan: AccountPlan, **extra) -> dict:
         "needs": SimpleLazyObject(lambda: selectors.plan_needs(plan=plan)),
         "goals": SimpleLazyObject(lambda: selectors.plan_goals(plan=plan)),
         "trace": SimpleLazyObject(lambda: selectors.plan_traceability(plan)),
+        "sign_off_form": SignOffForm(),
         **extra,
     }
 
@@ -324,6 +330,79 @@ def plan_copy_forward(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         ),
         act=Act.COPY,
     )
+
+
+# Sign-off and "what changed"
+
+
+def _reviews() -> QuerySet[PlanReview]:
+    return PlanReview.objects.select_related("plan", "plan__account", "plan__owner", "approver")
+
+
+@require_POST
+@login_required
+def review_sign_off(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return edit_flow(
+        request,
+        queryset=_reviews(),
+        pk=pk,
+        form=lambda review, data: SignOffForm(data),
+        save=lambda review, form: services.review_decide(
+            review=review,
+            user=request.user,
+            approve=form.cleaned_data["decision"] == SignOffForm.APPROVE,
+            comment=form.cleaned_data["comment"],
+        ),
+        notice=lambda review, decided: decided.get_state_display(),
+        # Signed off from the "what changed" page (a plain form): back to it.
+        redirect=lambda review, _: (
+            reverse("plans:changes", args=[review.plan_id])
+            if request.POST.get("next") == "changes"
+            else _plan_url(review.plan_id, "overview")
+        ),
+        saved=lambda review, *_: _saved(request, review.plan, "overview"),
+        show=lambda review, form: _section(request, review.plan, "overview", sign_off_form=form),
+        # The manager it went to decides; the service asks (kam.core.rights.sign_off_refusal).
+        act=None,
+    )
+
+
+@require_GET
+@login_required
+def plan_changes(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
+    """What changed: between a review and now, or between two reviews."""
+    plan = _plan(request, pk)
+    frozen = selectors.plan_reviews(plan=plan)
+    frozen = [review for review in frozen if review.frozen]
+    by_id = {str(review.pk): review for review in frozen}
+    before = by_id.get(request.GET.get("from", "")) or (frozen[0] if frozen else None)
+    after = by_id.get(request.GET.get("to", ""))
+    if after is not None and before is not None and after.reviewed_on < before.reviewed_on:
+        before, after = after, before
+    # The review waiting for sign-off, and the one before it: what the meeting compares.
+    latest = selectors.latest_review(plan=plan)
+    waiting = latest if latest is not None and latest.state == ReviewState.SUBMITTED else None
+    may_sign_off = waiting is not None and rights.sign_off_refusal(request.user, waiting) is None
+    previous = frozen[1] if waiting is not None and len(frozen) > 1 else None
+    context = {
+        "plan": plan,
+        "active_nav": "plans",
+        "reviews": frozen,
+        "before": before,
+        "after": after,
+        "comparison": None,
+        "empty_reason": reviews.empty_comparison_reason(latest),
+        "waiting": waiting,
+        "sign_off_form": SignOffForm() if may_sign_off else None,
+        "previous": previous,
+    }
+    if before is not None:
+        old = ReviewSnapshot.objects.get(review=before).data
+        new = (
+            ReviewSnapshot.objects.get(review=after).data if after else reviews.build_snapshot(plan)
+        )
+        context["comparison"] = reviews.compare(old, new)
+    return TemplateResponse(request, "plans/changes.html", context)
 
 
 # Value proposition and customer profile: read view, Edit swaps in a form.

@@ -1,9 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from kam.core import rights
 from kam.core.admin_edit import EditRulesAdmin
 from kam.core.exports import SpreadsheetAdmin
 
+from . import services
 from .models import Stakeholder, StakeholderEngagement
 from .resources import StakeholderResource
 
@@ -24,9 +27,34 @@ class DirectReportInline(admin.TabularInline):
         return False
 
 
+@admin.action(description=_("Erase personal data on request (APPI)"))
+def erase_personal_data(modeladmin, request, queryset):
+    erased = 0
+    for stakeholder in queryset:
+        try:
+            services.stakeholder_erase(stakeholder=stakeholder, user=request.user)
+        except rights.Refused as refused:
+            modeladmin.message_user(request, refused.message, messages.ERROR)
+            return
+        erased += 1
+    modeladmin.message_user(
+        request,
+        ngettext(
+            "Erased the personal data of %(count)d person, in their history and review "
+            "snapshots too.",
+            "Erased the personal data of %(count)d people, in their history and review "
+            "snapshots too.",
+            erased,
+        )
+        % {"count": erased},
+        messages.SUCCESS,
+    )
+
+
 @admin.register(Stakeholder)
 class StakeholderAdmin(EditRulesAdmin, SpreadsheetAdmin):
     resource_classes = [StakeholderResource]
+    actions = (erase_personal_data,)
     list_display = (
         "name",
         "name_kana",

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import transaction
+from django.db.models import F
 
 from accounts.models import Account
-from kam.core.models import User
-from kam.core.services import delete_checked, save_fields
+from kam.core import rights
+from kam.core.models import Change, User
+from kam.core.services import delete_checked, save_fields, service
+from plans import reviews
 from plans.models import AccountPlan
 
 from .models import Stakeholder, StakeholderEngagement
@@ -40,14 +42,14 @@ ENGAGEMENT_FIELDS = ("desired_attitude", "owner", "approach")
 PEOPLE = ("relationship_owner",)
 
 
-@transaction.atomic
+@service
 def stakeholder_create(*, account: Account, data: Mapping[str, Any], user: User) -> Stakeholder:
     return save_fields(
         Stakeholder(account=account), data, STAKEHOLDER_FIELDS, user=user, people=PEOPLE
     )
 
 
-@transaction.atomic
+@service
 def stakeholder_update(
     *, stakeholder: Stakeholder, data: Mapping[str, Any], user: User
 ) -> Stakeholder:
@@ -57,13 +59,13 @@ def stakeholder_update(
     return save_fields(stakeholder, data, STAKEHOLDER_FIELDS, user=user, people=PEOPLE)
 
 
-@transaction.atomic
+@service
 def stakeholder_delete(*, stakeholder: Stakeholder, user: User, version: int | None = None) -> None:
     """Their reports move to the top of the chart; their engagement strategies go with them."""
     delete_checked(stakeholder, user=user, version=version)
 
 
-@transaction.atomic
+@service
 def engagement_create(
     *, plan: AccountPlan, stakeholder: Stakeholder | None, data: Mapping[str, Any], user: User
 ) -> StakeholderEngagement:
@@ -71,15 +73,48 @@ def engagement_create(
     return save_fields(engagement, data, ENGAGEMENT_FIELDS, user=user, people=("owner",))
 
 
-@transaction.atomic
+@service
 def engagement_update(
     *, engagement: StakeholderEngagement, data: Mapping[str, Any], user: User
 ) -> StakeholderEngagement:
     return save_fields(engagement, data, ENGAGEMENT_FIELDS, user=user, people=("owner",))
 
 
-@transaction.atomic
+@service
 def engagement_delete(
     *, engagement: StakeholderEngagement, user: User, version: int | None = None
 ) -> None:
     delete_checked(engagement, user=user, version=version)
+
+
+# Erasure on request (APPI): what identifies the person goes, from the row, its history and
+# every review snapshot; their role, attitude and influence stay as facts about the account.
+ERASED_NAME = "—"
+PERSONAL_FIELDS = ("name_kana", "title", "department", "email", "phone", "notes")
+
+
+@service
+def stakeholder_erase(*, stakeholder: Stakeholder, user: User) -> Stakeholder:
+    """Erase a stakeholder's personal data on their request: a manager's act (docs/privacy.md).
+
+    The row keeps its place on the power map under a blank name; its history and its entries
+    in the change log are deleted (they hold the old values) and the review snapshots that name
+    them are replaced by redacted copies (plans.reviews.redact_stakeholder).
+    """
+    rights.require(user, rights.Act.STEWARD, stakeholder)
+    stakeholder.name = ERASED_NAME
+    for name in PERSONAL_FIELDS:
+        setattr(stakeholder, name, "")
+    # The version moves on, so that a form opened before cannot save the old name back.
+    Stakeholder.objects.filter(pk=stakeholder.pk).update(
+        name=ERASED_NAME, version=F("version") + 1, **dict.fromkeys(PERSONAL_FIELDS, "")
+    )
+    stakeholder.history.all().delete()
+    # The timeline's copies of the old values go too; their engagements lose the name.
+    Change.objects.filter(model=Stakeholder._meta.label_lower, object_id=stakeholder.pk).delete()
+    engagements = StakeholderEngagement.objects.filter(stakeholder=stakeholder).values("pk")
+    Change.objects.filter(
+        model=StakeholderEngagement._meta.label_lower, object_id__in=engagements
+    ).update(object_repr=ERASED_NAME)
+    reviews.redact_stakeholder(stakeholder.pk, stakeholder.account_id)
+    return stakeholder

@@ -25,6 +25,7 @@ from accounts.models import Account
 from kam.core.edit import edit_flow, seen
 from kam.core.http import HtmxHttpRequest, is_fragment, render_page
 from kam.core.rights import Act
+from plans import reviews
 from plans.models import AccountPlan
 
 from . import selectors, services
@@ -81,7 +82,12 @@ def _section(
 def _power_map_context(account: Account, **extra) -> dict:
     today = timezone.localdate()
     people = selectors.account_stakeholders(account=account)
+    # Who moved since the last review of any of the account's plans, marked on the map.
+    reviewed_on, moves = reviews.stakeholder_moves(account.pk, people)
+    for person in people:
+        person.moved_since_review = moves.get(person.pk)
     return {
+        "reviewed_on": reviewed_on,
         "account": account,
         "active_nav": "accounts",
         "today": today,

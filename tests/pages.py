@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from plans import comments
 from tests.factories import (
     ActionFactory,
     CompetitorFactory,
@@ -20,6 +21,7 @@ from tests.factories import (
     NeedFactory,
     OpportunityFactory,
     PlanFactory,
+    ReviewFactory,
     StakeholderFactory,
 )
 
@@ -56,6 +58,7 @@ READ_URL_OBJECTS = {
     "plans:goals": "plan",
     "plans:goal_row": "goal",
     "plans:traceability": "plan",
+    "plans:changes": "plan",
     "plans:kpis": "plan",
     "plans:kpi_card": "kpi",
     "plans:competitors": "plan",
@@ -63,6 +66,13 @@ READ_URL_OBJECTS = {
     "plans:action_row": "action",
     "stakeholders:power_map": "account",
     "stakeholders:engagements": "plan",
+    "history:account": "account",
+    "history:plan": "plan",
+    "history:stakeholder": "stakeholder",
+    "comments:account": "account",
+    "comments:plan": "plan",
+    "comments:thread": "comment",
+    "comments:edit": "comment",
 }
 # Pages with their own way in: the dashboard's drill-down lists.
 EXTRA_PAGES = [
@@ -119,6 +129,15 @@ def build_world(account) -> dict:
         "contract": ContractFactory(account=account),
         "opportunity": OpportunityFactory(account=account),
         "meeting": MeetingFactory(account=account),
+        "review": ReviewFactory(plan=plan, reviewer=account.owner),
+        "comment": comments.comment_start(
+            account=account,
+            plan=plan,
+            on="plan",
+            on_id=plan.pk,
+            body="次回の定例で確認しましょう",
+            author=account.owner,
+        ),
     }
 
 

@@ -18,17 +18,22 @@ from accounts.models import (
     Meeting,
     Opportunity,
 )
-from kam.core.models import DigestLog, Notification, Reminder, User
+from kam.core.models import Change, DigestLog, Notification, Reminder, Role, User
+from plans import comments
 from plans.models import (
     KPI,
     AccountPlan,
     ActionItem,
+    Comment,
     CompetitorPosition,
     CustomerNeed,
     Goal,
     KPIMeasurement,
+    Mention,
     PlanReview,
+    ReviewSnapshot,
 )
+from plans.reviews import take_snapshot
 from stakeholders.models import Stakeholder, StakeholderEngagement
 from tests.factories import (
     AccountFactory,
@@ -106,6 +111,19 @@ def _notification() -> Notification:
 
 # One existing object per project model, with children where its change page has inlines,
 # so that the inline rows render too.
+def _comment() -> Comment:
+    plan = PlanFactory()
+    UserFactory(username="boss", role=Role.MANAGER)
+    return comments.comment_start(
+        account=plan.account,
+        plan=plan,
+        on="plan",
+        on_id=plan.pk,
+        body="来週の定例で確認 @boss",
+        author=plan.owner,
+    )
+
+
 MAKERS: dict[type[Model], Callable[[], Model]] = {
     User: UserFactory,
     Reminder: _reminder,
@@ -130,10 +148,24 @@ MAKERS: dict[type[Model], Callable[[], Model]] = {
         status="done", completed_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     ),
     PlanReview: ReviewFactory,
+    ReviewSnapshot: lambda: take_snapshot(ReviewFactory()),
+    Comment: _comment,
+    Change: lambda: Change.objects.create(
+        account_id=AccountFactory().pk,
+        model="accounts.account",
+        object_id=1,
+        object_repr="株式会社サンプル",
+        action="~",
+        at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+        fields=[{"field": "headquarters", "old": "大阪", "new": "東京"}],
+    ),
 }
 
+# Written by the system only (the change log, review snapshots): read, never added or edited.
+READ_ONLY = {Change, ReviewSnapshot, Comment}
+
 # Kept by the database and shown read-only inside another model's page, not on their own.
-INLINE_ONLY = {AccountContractValue}
+INLINE_ONLY = {AccountContractValue, Mention}
 REGISTERED = sorted(
     (model for model in admin.site._registry if model._meta.app_label in PROJECT_APPS),
     key=lambda model: model._meta.label,
@@ -183,7 +215,12 @@ def test_changelist_answers(admin_client_in, model, language):
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda m: m._meta.label)
 def test_add_page_answers(admin_client_in, model, language):
-    _assert_page(admin_client_in(language).get(_url(model, "add")), language)
+    response = admin_client_in(language).get(_url(model, "add"))
+    if model in READ_ONLY:
+        # Kept by the system as proof of what happened: nobody adds one by hand.
+        assert response.status_code == 403
+        return
+    _assert_page(response, language)
 
 
 def test_the_account_page_shows_its_contract_value_read_only(admin_client_in):

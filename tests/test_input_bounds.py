@@ -155,6 +155,16 @@ def test_the_bounds_are_on_every_date_a_person_sets():
     """A new date field on the domain models joins DATE_FIELDS, and so these tests."""
     automatic = {"created_at", "updated_at"}
     derived = {("kpi", "latest_measured_on"), ("account", "health_computed_at")}
+    # Stamped by the system at the moment it happens, never typed.
+    derived |= {
+        ("planreview", "submitted_at"),
+        ("planreview", "decided_at"),
+        ("reviewsnapshot", "taken_at"),
+        ("comment", "edited_at"),
+        ("comment", "deleted_at"),
+        ("comment", "resolved_at"),
+        ("comment", "last_activity_at"),
+    }
     dated = {
         (model._meta.model_name, field.name)
         for model in apps.get_models()

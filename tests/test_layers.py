@@ -3,7 +3,7 @@
 Floors, from the ground up (README, "Architecture"):
 - ground, kam/core: the base model, users, notifications, db, htmx and edit helpers;
 - domain apps: accounts, plans, stakeholders;
-- features above the apps: kam/dashboard, kam/reminders;
+- features above the apps: kam/dashboard, kam/reminders, kam/history;
 - project wiring (kam/settings, kam/urls.py, kam/celery.py, wsgi/asgi) and tools (kam/tools),
   which may import anything.
 """
@@ -21,7 +21,7 @@ from tests.pages import build_world, http_methods, url_for, url_patterns
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = ("accounts", "plans", "stakeholders")
-FEATURES = ("kam.dashboard", "kam.reminders")
+FEATURES = ("kam.dashboard", "kam.reminders", "kam.history")
 
 
 def floor_of_module(name: str) -> str | None:
@@ -193,6 +193,7 @@ WRITE_URL_OBJECTS = {
     "plans:status": "plan",
     "plans:review": "plan",
     "plans:copy_forward": "plan",
+    "plans:review_sign_off": "review",
     "plans:value_edit": "plan",
     "plans:profile_edit": "plan",
     "plans:need_create": "plan",
@@ -220,6 +221,13 @@ WRITE_URL_OBJECTS = {
     "stakeholders:engagement_create": "plan",
     "stakeholders:engagement_edit": "engagement",
     "stakeholders:engagement_delete": "engagement",
+    "comments:account_start": "account",
+    "comments:plan_start": "plan",
+    "comments:reply": "comment",
+    "comments:edit": "comment",
+    "comments:delete": "comment",
+    "comments:resolve": "comment",
+    "comments:reopen": "comment",
 }
 
 

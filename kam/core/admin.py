@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import DigestLog, Notification, Reminder, User
+from .models import Change, DigestLog, Notification, Reminder, User
 
 admin.site.site_header = _("KAM CRM administration")
 admin.site.site_title = _("KAM CRM admin")
@@ -113,3 +113,27 @@ class DigestLogAdmin(admin.ModelAdmin):
     autocomplete_fields = ("recipient",)
     date_hierarchy = "digest_date"
     readonly_fields = ("claimed_at",)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the system keeps as proof of what happened: read them, never rewrite them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Change)
+class ChangeAdmin(ReadOnlyAdmin):
+    """The change log the timelines read (kam.core.changes)."""
+
+    list_display = ("at", "object_repr", "model", "action", "user", "manager_edit", "account_id")
+    list_filter = ("action", "model", "manager_edit")
+    search_fields = ("object_repr",)
+    list_select_related = ("user",)
+    date_hierarchy = "at"

@@ -10,10 +10,16 @@ class KamConfig(AppConfig):
     verbose_name = _("Users and settings")
 
     def ready(self) -> None:
-        from simple_history.signals import pre_create_historical_record
+        from simple_history.signals import (
+            post_create_historical_record,
+            pre_create_historical_record,
+        )
 
-        from . import rights
+        from . import changes, rights
 
         pre_create_historical_record.connect(
             rights.mark_manager_edit, dispatch_uid="kam.rights.manager_edit"
+        )
+        post_create_historical_record.connect(
+            changes.record_change, dispatch_uid="kam.changes.record"
         )

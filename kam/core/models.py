@@ -113,6 +113,10 @@ class ReminderKind(models.TextChoices):
     ACTION_DUE = "action_due", _("Action item due soon")
     ACTION_OVERDUE = "action_overdue", _("Action item overdue")
     GOAL_MISSED = "goal_missed", _("SMART goal past its due date and not met")
+    APPROVAL_PENDING = "approval_pending", _("Plan review waiting for sign-off")
+    REVIEW_DECIDED = "review_decided", _("Plan review signed off or sent back")
+    MENTION = "mention", _("Mentioned in a comment")
+    REPLY = "reply", _("Reply to a comment")
 
 
 class MailState(models.TextChoices):
@@ -259,3 +263,58 @@ class DigestLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient} {self.digest_date}"
+
+
+class ChangeAction(models.TextChoices):
+    CREATED = "+", _("Added")
+    CHANGED = "~", _("Changed")
+    DELETED = "-", _("Deleted")
+
+
+class Change(models.Model):
+    """One save or delete of a row under an account, field by field: what the timeline reads.
+
+    Written from the row's history record as it is made (kam.core.changes), with the account
+    and plan it belongs to, so that an account's or a plan's timeline is one indexed read
+    rather than a union of every history table. Values are stored raw (choice values, ids);
+    the timeline puts them in the reader's language.
+    """
+
+    # The account and plan the row is under. Not foreign keys: a deletion is itself a change,
+    # written while the rows it names are going (an account's children are deleted first).
+    account_id = models.BigIntegerField(_("account"))
+    plan_id = models.BigIntegerField(_("plan"), null=True, blank=True)
+    model = models.CharField(_("kind of record"), max_length=64)
+    object_id = models.BigIntegerField(_("record"))
+    object_repr = models.CharField(_("record name"), max_length=200)
+    action = models.CharField(_("action"), max_length=1, choices=ChangeAction.choices)
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("changed at"))
+    # [{"field": name, "old": value, "new": value}, ...]
+    fields = models.JSONField(_("fields"), default=list)
+    manager_edit = models.BooleanField(_("a manager's edit"), default=False)
+
+    class Meta:
+        verbose_name = _("change")
+        verbose_name_plural = _("changes")
+        ordering = ["-at", "-id"]
+        constraints = [valid_choice("action", ChangeAction, name="change_action_valid")]
+        indexes = [
+            models.Index(fields=["account_id", "-at", "-id"], name="change_account_recent"),
+            models.Index(
+                fields=["plan_id", "-at", "-id"],
+                condition=models.Q(plan_id__isnull=False),
+                name="change_plan_recent",
+            ),
+            models.Index(fields=["model", "object_id", "-at"], name="change_record_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.object_repr}"

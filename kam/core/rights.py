@@ -37,6 +37,10 @@ class Act(StrEnum):
     TEAM = "team"
     STEWARD = "steward"
     COPY = "copy"
+    # Comment on the account or a plan, reply, resolve or reopen a thread.
+    DISCUSS = "discuss"
+    # Edit or delete one's own comment.
+    AUTHOR = "author"
 
 
 class Relation(StrEnum):
@@ -123,6 +127,8 @@ def refusal(user: User, act: Act, obj, *, within=None) -> str | None:
                 "can un-archive it."
             )
         )
+    if act is Act.AUTHOR and getattr(obj, "author_id", None) != user.pk:
+        return str(_("You can change or delete only your own comments."))
     if act is Act.TEAM and rel is Relation.MEMBER:
         return str(_("Only the account's owner or a manager can change the team."))
     if act is Act.DELETE and rel is Relation.MEMBER:
@@ -153,6 +159,20 @@ def steward_acts(changed: set[str], before: dict, after: dict) -> tuple[Act, ...
     if changed - {"status"} or ("status" in changed and not archiving) or not acts:
         acts.append(Act.EDIT)
     return tuple(acts)
+
+
+def sign_off_refusal(user: User, review) -> str | None:
+    """Why the user may not approve a plan review or send it back, or None when they may:
+    the manager it was submitted to, or any manager when it went to no one (or to someone
+    who has left)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return str(_("Sign in to sign off a review."))
+    if user.role != Role.MANAGER:
+        return str(_("Only a manager signs off a plan review."))
+    approver = review.approver
+    if approver is not None and approver.is_active and approver.pk != user.pk:
+        return str(_("This review waits for %(name)s's sign-off.") % {"name": approver})
+    return None
 
 
 def check_assignable(person: User, *, field: str, keep: int | None = None) -> None:

@@ -3,7 +3,8 @@ notification centre."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,9 +14,28 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from . import rights
+from .changes import acting
 from .models import Notification, User
 
 USER_SETTINGS_FIELDS = ("language", "digest_enabled", "email")
+
+
+# The argument that names who does a write, by the services' own names for it.
+ACTOR_ARGUMENTS = ("user", "author", "reviewer", "recorded_by")
+
+
+def service(function: Callable) -> Callable:
+    """A write: one transaction, and its history names the person the service was called for
+    (kam.core.changes.acting), so that the timeline says who did it from every door."""
+    atomic = transaction.atomic(function)
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        actor = next((kwargs[name] for name in ACTOR_ARGUMENTS if kwargs.get(name)), None)
+        with acting(actor):
+            return atomic(*args, **kwargs)
+
+    return run
 
 
 def assign_fields(

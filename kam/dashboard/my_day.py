@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet, Window
+from django.db.models import Count, Q, QuerySet, Window
 
-from accounts.models import Contract, Meeting
+from accounts.models import Account, Contract, Meeting
 from accounts.querysets import visible_account_ids
-from kam.core.models import User
-from plans.models import AccountPlan, ActionItem
+from kam.core.models import Role, User
+from plans import comments
+from plans.models import AccountPlan, ActionItem, Comment, PlanReview, ReviewState
 
 RENEWAL_HORIZON_DAYS = 90
 # My day is a short list to act on; each section links to its full list.
@@ -30,6 +31,10 @@ class MyDay:
     plans_due: list[AccountPlan]
     plans_due_count: int
     meetings: list[Meeting]
+    threads: list[Comment]
+    thread_count: int
+    approvals: list[PlanReview]
+    approval_count: int
 
 
 def my_accounts_ids(user: User) -> QuerySet:
@@ -78,6 +83,40 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
         .only("title", "next_review_date", "account__name")
         .order_by("next_review_date", "id")
     )
+    threads, thread_count = _first_and_count(
+        comments.involving(user, Account.objects.visible_to(user).values("pk"))
+        .select_related("account", "plan", "author")
+        .only(
+            "on",
+            "on_label",
+            "body",
+            "deleted_at",
+            "last_activity_at",
+            "account__name",
+            "plan__title",
+            "author__first_name",
+            "author__last_name",
+            "author__username",
+            "author__language",
+        )
+        .order_by("-last_activity_at", "-id"),
+        n=5,
+    )
+    approvals, approval_count = _first_and_count(
+        waiting_for(user)
+        .select_related("plan__account", "reviewer")
+        .only(
+            "reviewed_on",
+            "submitted_at",
+            "plan__title",
+            "plan__account__name",
+            "reviewer__first_name",
+            "reviewer__last_name",
+            "reviewer__username",
+            "reviewer__language",
+        )
+        .order_by("submitted_at", "id")
+    )
     return MyDay(
         today=today,
         week_end=week_end,
@@ -90,6 +129,20 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
         plans_due=plan_rows,
         plans_due_count=plans_due_count,
         meetings=list(meetings),
+        threads=threads,
+        thread_count=thread_count,
+        approvals=approvals,
+        approval_count=approval_count,
+    )
+
+
+def waiting_for(user: User) -> QuerySet[PlanReview]:
+    """Reviews waiting for this manager's sign-off: sent to them, or to no one (any manager)."""
+    if user.role != Role.MANAGER:
+        return PlanReview.objects.none()
+    return PlanReview.objects.filter(
+        Q(approver=user) | Q(approver__isnull=True) | Q(approver__is_active=False),
+        state=ReviewState.SUBMITTED,
     )
 
 

@@ -29,8 +29,17 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import LIVE_CONTRACT, OPEN_CONTRACT, AccountTeamMember, Contract
-from kam.core.models import MailState, Notification, Reminder, ReminderKind, User
-from plans.models import AccountPlan, ActionItem, ActionStatus, Goal, GoalStatus, PlanStatus
+from kam.core.models import MailState, Notification, Reminder, ReminderKind, Role, User
+from plans.models import (
+    AccountPlan,
+    ActionItem,
+    ActionStatus,
+    Goal,
+    GoalStatus,
+    PlanReview,
+    PlanStatus,
+    ReviewState,
+)
 
 # Overdue reminders carry this lead time: one per due date, however long it stays overdue.
 OVERDUE = -1
@@ -289,18 +298,72 @@ def due_goals(today: dt.date) -> list[Due]:
     ]
 
 
+def due_approvals(today: dt.date) -> list[Due]:
+    """Plan reviews waiting for sign-off longer than APPROVAL_REMINDER_DAYS: one reminder a
+    day to the manager they were submitted to (to every active manager when to no one, or to
+    someone who has left), until it is signed off. The days waited are the lead, so each day
+    has its own key and none is sent twice."""
+    waiting_since = timezone.make_aware(
+        dt.datetime.combine(today - dt.timedelta(days=settings.APPROVAL_REMINDER_DAYS), dt.time.max)
+    )
+    reviews = list(
+        PlanReview.objects.filter(
+            state=ReviewState.SUBMITTED, submitted_at__lte=waiting_since
+        ).values(
+            "id",
+            "submitted_at",
+            "approver_id",
+            "approver__is_active",
+            "plan_id",
+            "plan__title",
+            "plan__account_id",
+            "plan__account__name",
+        )
+    )
+    if not reviews:
+        return []
+    managers = list(
+        User.objects.filter(role=Role.MANAGER, is_active=True).values_list("pk", flat=True)
+    )
+    due = []
+    for row in reviews:
+        submitted = timezone.localdate(row["submitted_at"])
+        waited = (today - submitted).days
+        to = [row["approver_id"]] if row["approver__is_active"] else managers
+        for recipient in to:
+            due.append(
+                Due(
+                    kind=ReminderKind.APPROVAL_PENDING,
+                    recipient_id=recipient,
+                    object_id=row["id"],
+                    due_date=submitted,
+                    lead_days=-waited,
+                    account_id=row["plan__account_id"],
+                    subject=f"{row['plan__account__name']}: {row['plan__title']}",
+                    url=_plan_url(row["plan_id"], "#overview"),
+                )
+            )
+    return due
+
+
 SWEEPS = {
     "renewals": due_renewals,
     "price_reviews": due_price_reviews,
     "plan_reviews": due_plan_reviews,
     "actions": due_actions,
     "goals": due_goals,
+    "approvals": due_approvals,
 }
 
 
 def reminder_title(kind: str, lead_days: int, due_date: dt.date, subject: str) -> str:
     """The sentence a person reads, in the active language."""
     when = due_date.isoformat()
+    if kind == ReminderKind.APPROVAL_PENDING:
+        return _("Plan review waiting for your sign-off since %(when)s: %(subject)s") % {
+            "when": when,
+            "subject": subject,
+        }
     if lead_days == OVERDUE:
         texts = {
             ReminderKind.RENEWAL_OVERDUE: _("Renewal deadline passed on %(when)s: %(subject)s"),

@@ -167,7 +167,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # Japanese first; English complete.
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="ja")
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's catalogue first; then Japanese for library admin pages that ship none
+# (django-simple-history's history pages), kept where makemessages does not write.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_libraries"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Tokyo")
 USE_I18N = True
 USE_TZ = True
@@ -181,6 +183,8 @@ RENEWAL_REMINDER_LEAD_DAYS = env.list(
 )
 PRICE_REVIEW_LEAD_DAYS = env.list("PRICE_REVIEW_LEAD_DAYS", cast=int, default=[30, 7, 0])
 PLAN_REVIEW_LEAD_DAYS = env.list("PLAN_REVIEW_LEAD_DAYS", cast=int, default=[7, 0])
+# A plan review waiting this many days for sign-off reminds the manager, once a day.
+APPROVAL_REMINDER_DAYS = env.int("APPROVAL_REMINDER_DAYS", default=3)
 ACTION_DUE_LEAD_DAYS = env.list("ACTION_DUE_LEAD_DAYS", cast=int, default=[3, 0])
 # Daily digests go out from this local hour on (the digest task runs hourly).
 DIGEST_HOUR = env.int("DIGEST_HOUR", default=7)

@@ -31,17 +31,23 @@ from accounts.models import (
     Opportunity,
     Tier,
 )
-from kam.core.models import Notification, Reminder, Role, User
+from kam.core.models import Change, Notification, Reminder, Role, User
 from kam.core.runtime import settle_heap
 from plans.models import (
     KPI,
     AccountPlan,
     ActionItem,
+    Comment,
     CompetitorPosition,
     CustomerNeed,
     Goal,
     KPIMeasurement,
+    Mention,
+    PlanReview,
+    ReviewSnapshot,
+    ReviewState,
 )
+from plans.reviews import build_snapshot
 from stakeholders.models import Stakeholder
 
 BATCH = 5000
@@ -50,6 +56,9 @@ PASSWORD = "bench-pass-2026"
 # Per account, as the benchmark brief sets them.
 STAKEHOLDERS, CONTRACTS, OPPORTUNITIES, MEETINGS = 8, 3, 5, 10
 GOALS, KPIS, MEASUREMENTS, ACTIONS = 4, 4, 8, 12
+# History, reviews and conversation, as the reviews issue sets them: changes per account,
+# reviews per plan (each with its snapshot), and comments per plan (threads of four).
+CHANGES, REVIEWS, COMMENTS, THREAD = 50, 4, 20, 4
 
 
 @dataclass
@@ -74,6 +83,11 @@ def wipe() -> None:
     tables = [
         m._meta.db_table
         for m in (
+            Change,
+            Mention,
+            Comment,
+            ReviewSnapshot,
+            PlanReview,
             Notification,
             Reminder,
             KPIMeasurement,
@@ -340,6 +354,9 @@ def seed(n_accounts: int, *, today: dt.date, seed_value: int = 7) -> dict:
                 )
             )
     _bulk(ActionItem, actions)
+    reviews = _seed_reviews(plans, managers[0], today=today)
+    changes = _seed_changes(accounts, plans, goals_by_plan, rnd, now=now)
+    comments = _seed_comments(accounts, plans, reps, now=now)
     from accounts.health import refresh_health
 
     refresh_health(today)
@@ -352,7 +369,134 @@ def seed(n_accounts: int, *, today: dt.date, seed_value: int = 7) -> dict:
         "kpis": len(kpis),
         "measurements": len(kpis) * MEASUREMENTS,
         "actions": len(actions),
+        "reviews": reviews,
+        "changes": changes,
+        "comments": comments,
     }
+
+
+def _seed_reviews(plans: list[AccountPlan], manager: User, *, today: dt.date) -> int:
+    """REVIEWS reviews a quarter apart per plan, the latest waiting for sign-off, each with
+    a snapshot of its plan as the review page reads it."""
+    now = timezone.now()
+    rows = []
+    for p in plans:
+        for r in range(REVIEWS):
+            latest = r == REVIEWS - 1
+            day = today - dt.timedelta(days=91 * (REVIEWS - 1 - r) + 1)
+            at = now - dt.timedelta(days=91 * (REVIEWS - 1 - r) + 1)
+            rows.append(
+                PlanReview(
+                    plan=p,
+                    reviewed_on=day,
+                    reviewer_id=p.owner_id,
+                    notes="見直しメモ",
+                    state=ReviewState.SUBMITTED if latest else ReviewState.APPROVED,
+                    submitted_at=at,
+                    decided_by=None if latest else manager,
+                    decided_at=None if latest else at,
+                )
+            )
+    reviews = _bulk(PlanReview, rows)
+    by_plan: dict[int, list[PlanReview]] = {}
+    for review in reviews:
+        by_plan.setdefault(review.plan_id, []).append(review)
+    snapshots = []
+    for p in plans:
+        data = build_snapshot(p)
+        for r, review in enumerate(by_plan[p.pk]):
+            # Older reviews saw less progress, so that comparing them has something to show.
+            older = REVIEWS - 1 - r
+            copy = {**data, "taken_at": review.submitted_at.isoformat()}
+            copy["goals"] = [
+                {**goal, "progress": max(0.0, (goal["progress"] or 0) - 0.1 * older)}
+                for goal in data["goals"]
+            ]
+            snapshots.append(ReviewSnapshot(review=review, taken_at=review.submitted_at, data=copy))
+        if len(snapshots) >= 2000:
+            ReviewSnapshot.objects.bulk_create(snapshots)
+            snapshots = []
+    ReviewSnapshot.objects.bulk_create(snapshots)
+    return len(reviews)
+
+
+# What the seeded history changed: kind of record, field, old and new value.
+_CHANGED = (
+    ("accounts.account", "description", "旧メモ", "新メモ"),
+    ("accounts.contract", "annual_value", "12000000.00", "13000000.00"),
+    ("stakeholders.stakeholder", "attitude", 0, 1),
+    ("plans.goal", "current_value", "120.00", "140.00"),
+    ("plans.actionitem", "status", "open", "in_progress"),
+)
+
+
+def _seed_changes(accounts, plans, goals_by_plan, rnd: random.Random, *, now) -> int:
+    """CHANGES change-log rows per account, a mix of the account's and its plan's records."""
+    plan_of = {p.account_id: p for p in plans}
+    rows = []
+    for a in accounts:
+        plan = plan_of[a.pk]
+        for c in range(CHANGES):
+            model, name, old, new = _CHANGED[c % len(_CHANGED)]
+            in_plan = model.startswith("plans.")
+            rows.append(
+                Change(
+                    account_id=a.pk,
+                    plan_id=plan.pk if in_plan else None,
+                    model=model,
+                    object_id=goals_by_plan[plan.pk][0].pk if in_plan else a.pk,
+                    object_repr=f"記録{c}",
+                    action="~",
+                    user_id=a.owner_id,
+                    at=now - dt.timedelta(minutes=rnd.randrange(0, 200 * 24 * 60)),
+                    fields=[{"field": name, "old": old, "new": new}],
+                )
+            )
+        if len(rows) >= BATCH:
+            _bulk(Change, rows)
+            rows = []
+    _bulk(Change, rows)
+    return len(accounts) * CHANGES
+
+
+def _seed_comments(accounts, plans, reps, *, now) -> int:
+    """COMMENTS comments per plan: threads of THREAD (a first comment and its replies), the
+    oldest thread resolved."""
+    members = {a.pk: reps[(i + 1) % len(reps)].pk for i, a in enumerate(accounts)}
+    roots = []
+    for p in plans:
+        for t in range(COMMENTS // THREAD):
+            at = now - dt.timedelta(days=t * 3 + 1)
+            roots.append(
+                Comment(
+                    account_id=p.account_id,
+                    plan=p,
+                    on="plan",
+                    on_id=p.pk,
+                    on_label=p.title,
+                    author_id=p.owner_id,
+                    body=f"論点{t}について相談させてください。",
+                    last_activity_at=at,
+                    resolved_at=at if t == COMMENTS // THREAD - 1 else None,
+                )
+            )
+    roots = _bulk(Comment, roots)
+    replies = [
+        Comment(
+            account_id=root.account_id,
+            plan_id=root.plan_id,
+            on=root.on,
+            on_id=root.on_id,
+            on_label=root.on_label,
+            parent=root,
+            author_id=members[root.account_id] if r % 2 == 0 else root.author_id,
+            body=f"返信{r}: 確認します。",
+        )
+        for root in roots
+        for r in range(THREAD - 1)
+    ]
+    _bulk(Comment, replies)
+    return len(roots) + len(replies)
 
 
 def settle_database() -> None:
@@ -444,15 +588,29 @@ def time_requests_interleaved(
     landing on whichever page happened to be measured at the time. A fixed piece of pure
     Python work is timed in each round too, as a yardstick of the machine."""
     for _name, client, make_url in pages:
-        client.get(make_url(0))  # warm caches, templates and the connection
+        _get_all(client, make_url(0))  # warm caches, templates and the connection
     check = _Samples("machine check: fixed Python work")
     samples = [_Samples(name) for name, _client, _make_url in pages]
     for i in range(runs):
         _time_one(check, lambda: sum(range(1_000_000)))
         for (_name, client, make_url), sample in zip(pages, samples, strict=True):
-            url = make_url(i)
-            _time_one(sample, lambda c=client, u=url: c.get(u))
+            urls = make_url(i)
+            _time_one(sample, lambda c=client, u=urls: _get_all(c, u))
     return [check.result(scale)] + [sample.result(scale) for sample in samples]
+
+
+def _get_all(client: Client, urls: str | list[str]):
+    """A page as a reader gets it: its response, then each section it loads through htmx on
+    arrival (an htmx request, as the browser makes it). The worst status answers for all."""
+    if isinstance(urls, str):
+        return client.get(urls)
+    first, *sections = urls
+    answer = client.get(first)
+    for url in sections:
+        loaded = client.get(url, headers={"HX-Request": "true"})
+        if loaded.status_code != 200:
+            answer = loaded
+    return answer
 
 
 def time_callable(name: str, scale: int, fn: Callable[[], object], runs: int) -> Measurement:
@@ -514,6 +672,49 @@ def measure(scale: int, *, runs: int, today: dt.date) -> list[Measurement]:
         as_rep,
         lambda i: _url("accounts:detail", rep_accounts[i % len(rep_accounts)]),
     )
+
+    def with_sections(name: str, pk: int, comments: str, history: str) -> list[str]:
+        return [_url(name, pk), _url(comments, pk), _url(history, pk)]
+
+    page(
+        "account page + comments + timeline (manager)",
+        as_manager,
+        lambda i: with_sections(
+            "accounts:detail", picks[i % len(picks)], "comments:account", "history:account"
+        ),
+    )
+    page(
+        "account page + comments + timeline (rep)",
+        as_rep,
+        lambda i: with_sections(
+            "accounts:detail",
+            rep_accounts[i % len(rep_accounts)],
+            "comments:account",
+            "history:account",
+        ),
+    )
+    page(
+        "plan page + comments + timeline (rep)",
+        as_rep,
+        lambda i: with_sections(
+            "plans:detail", rep_plans[i % len(rep_plans)], "comments:plan", "history:plan"
+        ),
+    )
+    page(
+        "what changed since the last review (manager)",
+        as_manager,
+        lambda i: _url("plans:changes", plan_of[picks[i % len(picks)]]),
+    )
+    page(
+        "what changed between two reviews (manager)",
+        as_manager,
+        lambda i: _two_reviews_url(plan_of[picks[i % len(picks)]]),
+    )
+    page(
+        "account timeline, page 2 (manager)",
+        as_manager,
+        lambda i: (_url("history:account", picks[i % len(picks)]) or "") + "?page=2",
+    )
     page(
         "power map",
         as_manager,
@@ -533,6 +734,11 @@ def measure(scale: int, *, runs: int, today: dt.date) -> list[Measurement]:
     page("dashboard (rep)", as_rep, lambda i: _url("dashboard"))
 
     return time_requests_interleaved(pages, scale, runs)
+
+
+def _two_reviews_url(plan_id: int) -> str:
+    first, *_rest, last = PlanReview.objects.filter(plan_id=plan_id).order_by("reviewed_on")
+    return f"{_url('plans:changes', plan_id)}?from={first.pk}&to={last.pk}"
 
 
 def measure_sweep(scale: int, *, today: dt.date, runs: int = 5) -> list[Measurement]:

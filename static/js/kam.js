@@ -54,3 +54,82 @@ document.addEventListener("submit", (event) => {
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();
 });
+
+// @ mentions: typing @ and a few letters in a comment offers the colleagues who can see the
+// account (the list the server put in #mentionable); a click, Enter or Tab picks one.
+(function () {
+  let box = null;
+  let active = 0;
+  function people() {
+    const data = document.getElementById("mentionable");
+    return data ? JSON.parse(data.textContent) : [];
+  }
+  function query(area) {
+    const before = area.value.slice(0, area.selectionStart);
+    const match = /(^|[^\w@.+-])@([^\s@]*)$/.exec(before);
+    return match ? match[2] : null;
+  }
+  function close() {
+    if (box) box.remove();
+    box = null;
+  }
+  function pick(area, person) {
+    const at = area.selectionStart;
+    const before = area.value.slice(0, at).replace(/@[^\s@]*$/, "@" + person.username + " ");
+    area.value = before + area.value.slice(at);
+    area.selectionStart = area.selectionEnd = before.length;
+    area.focus();
+    close();
+  }
+  function show(area) {
+    const q = query(area);
+    close();
+    if (q === null) return;
+    const needle = q.toLowerCase();
+    const found = people()
+      .filter((p) => p.username.toLowerCase().includes(needle) || p.name.toLowerCase().includes(needle))
+      .slice(0, 8);
+    if (!found.length) return;
+    active = Math.min(active, found.length - 1);
+    box = document.createElement("ul");
+    box.className = "mention-box";
+    box.setAttribute("role", "listbox");
+    found.forEach((person, i) => {
+      const item = document.createElement("li");
+      item.setAttribute("role", "option");
+      item.setAttribute("aria-selected", i === active ? "true" : "false");
+      item.textContent = person.name + " (@" + person.username + ")";
+      item.addEventListener("mousedown", (event) => {
+        event.preventDefault();
+        pick(area, person);
+      });
+      box.appendChild(item);
+    });
+    box.found = found;
+    area.insertAdjacentElement("afterend", box);
+  }
+  document.addEventListener("input", (event) => {
+    if (event.target.matches("textarea[data-mentions]")) {
+      active = 0;
+      show(event.target);
+    }
+  });
+  document.addEventListener("keydown", (event) => {
+    const area = event.target;
+    if (!box || !area.matches || !area.matches("textarea[data-mentions]")) return;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      const n = box.found.length;
+      active = (active + (event.key === "ArrowDown" ? 1 : n - 1)) % n;
+      show(area);
+    } else if (event.key === "Enter" || event.key === "Tab") {
+      event.preventDefault();
+      pick(area, box.found[active]);
+    } else if (event.key === "Escape") {
+      close();
+    }
+  });
+  document.addEventListener("focusout", (event) => {
+    if (event.target.matches && event.target.matches("textarea[data-mentions]")) close();
+  });
+})();

@@ -9,7 +9,17 @@ from django.core.management import call_command
 
 from accounts.models import Account, AccountContractValue, Contract
 from kam.tools import benchmark
-from plans.models import KPI, AccountPlan, ActionItem, Goal, KPIMeasurement
+from kam.core.models import Change
+from plans.models import (
+    KPI,
+    AccountPlan,
+    ActionItem,
+    Comment,
+    Goal,
+    KPIMeasurement,
+    PlanReview,
+    ReviewSnapshot,
+)
 from stakeholders.models import Stakeholder
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +44,11 @@ def test_seed_builds_the_portfolio_the_brief_sets():
     assert KPI.objects.count() == 12 * benchmark.KPIS
     assert KPIMeasurement.objects.count() == 12 * benchmark.KPIS * benchmark.MEASUREMENTS
     assert ActionItem.objects.count() == 12 * benchmark.ACTIONS
+    # History, reviews with their snapshots, and comments, as the reviews issue sets them.
+    assert Change.objects.count() == counts["changes"] == 12 * benchmark.CHANGES
+    assert PlanReview.objects.count() == ReviewSnapshot.objects.count() == 12 * benchmark.REVIEWS
+    assert Comment.objects.count() == counts["comments"] == 12 * benchmark.COMMENTS
+    assert Comment.objects.filter(parent=None).count() == 12 * benchmark.COMMENTS // 4
     # Bulk inserts go through the contract triggers too.
     assert AccountContractValue.objects.exists()
     assert not Account.objects.filter(health_score__isnull=True).exists()
@@ -51,6 +66,10 @@ def test_every_page_answers_and_queries_are_counted():
         "my day (rep)",
         "renewal pipeline (manager)",
         "dashboard (manager)",
+        "account page + comments + timeline (manager)",
+        "plan page + comments + timeline (rep)",
+        "what changed since the last review (manager)",
+        "what changed between two reviews (manager)",
     ):
         assert wanted in names
     pages = [r for r in results if not r.name.startswith("machine check")]

@@ -78,3 +78,12 @@ def may(context, act: str, obj, within=None) -> bool:
     if request is None or obj is None:
         return False
     return rights.allowed(request.user, rights.Act(act), obj, within=within)
+
+
+@register.simple_tag(takes_context=True)
+def may_sign_off(context, review) -> bool:
+    """Whether the person viewing signs off this plan review (kam.core.rights)."""
+    request = context.get("request")
+    if request is None or review is None or review.state != "submitted":
+        return False
+    return rights.sign_off_refusal(request.user, review) is None

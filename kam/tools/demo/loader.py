@@ -32,16 +32,24 @@ from simple_history.utils import bulk_create_with_history
 from accounts.health import refresh_health
 from accounts.models import Account, AccountTeamMember, Contract, Meeting, Opportunity
 from kam.core.models import Role, User
+from plans import comments
 from plans.models import (
     KPI,
+    LIVE_PLAN,
     AccountPlan,
     ActionItem,
+    Comment,
+    CommentOn,
     CompetitorPosition,
     CustomerNeed,
     Goal,
     KPIMeasurement,
     PlanReview,
+    ReviewSnapshot,
+    ReviewState,
 )
+from plans.reviews import build_snapshot
+from plans.services import next_review_after, sign_off_by
 from stakeholders.models import Stakeholder, StakeholderEngagement
 
 from .dates import Calendar
@@ -67,6 +75,7 @@ class DemoUser:
     role: str
     is_staff: bool = False
     is_superuser: bool = False
+    reports_to: str = ""
 
 
 _USERS = _read(DATA / "users.json")
@@ -77,6 +86,11 @@ MANAGER = next(user.username for user in DEMO_USERS if user.role == Role.MANAGER
 ACCOUNT_FILES = tuple(sorted((DATA / "accounts").glob("*.json")))
 ACCOUNTS: tuple[dict[str, Any], ...] = tuple(_read(path) for path in ACCOUNT_FILES)
 COMPANIES = tuple(account["name"] for account in ACCOUNTS)
+# The team's conversations on some accounts, by account name.
+COMMENTS: dict[str, dict[str, list]] = _read(DATA / "comments.json")
+# A review held a few days ago and waiting for the manager's sign-off, with the plan as it
+# stood then, so that "what changed since the review" has something to say.
+REVIEWS: dict[str, dict[str, Any]] = _read(DATA / "reviews.json")
 
 
 @dataclass
@@ -178,15 +192,20 @@ def _with_history(model: type[models.Model], rows: list) -> None:
 def demo_users_ensure() -> dict[str, User]:
     """The demo users by username, created with the demo password if missing; existing ones
     are kept as they are."""
-    users = {}
+    users, created = {}, []
     for spec in DEMO_USERS:
         user = User.objects.filter(username=spec.username).first()
         if user is None:
-            user = User(**vars(spec))
+            user = User(**{k: v for k, v in vars(spec).items() if k != "reports_to"})
             user.set_password(PASSWORD)
             user.full_clean()
             user.save()
+            created.append((user, spec))
         users[spec.username] = user
+    for user, spec in created:
+        if spec.reports_to:
+            user.reports_to = users[spec.reports_to]
+            user.save(update_fields=["reports_to"])
     return users
 
 
@@ -238,6 +257,10 @@ def demo_seed(*, today: dt.date | None = None) -> SeedResult:
         refresh_health(
             today, accounts=Account.objects.filter(pk__in=[a.pk for a in batch.accounts])
         )
+    for account in batch.accounts:
+        _add_comments(account, COMMENTS.get(account.name, {}), calendar, users)
+        if account.name in REVIEWS:
+            _add_review_waiting(account, REVIEWS[account.name], calendar, users)
     return SeedResult(created=len(batch.accounts), skipped=skipped, counts=demo_counts())
 
 
@@ -380,7 +403,87 @@ def _add_plan(
             rows.make(ActionItem, action, refs={"goal": goals_by_metric}, plan=plan)
         )
     for review in data.get("reviews", []):
-        batch.reviews.append(rows.make(PlanReview, review, plan=plan))
+        # The demo's past reviews were held before sign-off: recorded, not waiting on anyone.
+        batch.reviews.append(rows.make(PlanReview, review, plan=plan, state=ReviewState.RECORDED))
+
+
+def _add_comments(
+    account: Account, threads: dict[str, list], calendar: Calendar, users: dict[str, User]
+) -> None:
+    """The team's threads on the account and its live plan, written through the comment
+    service (so the people mentioned are notified), then dated as the data says."""
+    plan = account.plans.filter(status__in=LIVE_PLAN).first()
+    for where, items in (
+        ("account", threads.get("account", [])),
+        ("plan", threads.get("plan", [])),
+    ):
+        for item in items:
+            if where == "account":
+                on, on_id, in_plan = CommentOn.ACCOUNT, account.pk, None
+            else:
+                on, _sep, name = item["about"].partition(":")
+                on_id = plan.goals.get(metric=name).pk if on == CommentOn.GOAL else plan.pk
+                in_plan = plan
+            root = comments.comment_start(
+                account=account,
+                plan=in_plan,
+                on=on,
+                on_id=on_id,
+                body=item["body"],
+                author=users[item["author"]],
+            )
+            written = [(root, calendar.datetime(item["at"]))]
+            for reply in item["replies"]:
+                answer = comments.comment_reply(
+                    thread=root, body=reply["body"], author=users[reply["author"]]
+                )
+                written.append((answer, calendar.datetime(reply["at"])))
+            for comment, at in written:
+                Comment.objects.filter(pk=comment.pk).update(created_at=at, updated_at=at)
+            Comment.objects.filter(pk=root.pk).update(last_activity_at=written[-1][1])
+            if item.get("resolved_by"):
+                comments.thread_resolve(thread=root, user=users[item["resolved_by"]])
+
+
+def _add_review_waiting(
+    account: Account, spec: dict[str, Any], calendar: Calendar, users: dict[str, User]
+) -> None:
+    plan = account.plans.filter(status__in=LIVE_PLAN).first()
+    submitted_at = calendar.datetime(spec["submitted_at"])
+    review = PlanReview(
+        plan=plan,
+        reviewed_on=calendar.date(spec["reviewed_on"]),
+        reviewer=users[spec["reviewer"]],
+        notes=spec["notes"],
+        decisions=spec["decisions"],
+        state=ReviewState.SUBMITTED,
+        approver=sign_off_by(plan),
+        submitted_at=submitted_at,
+    )
+    review.full_clean()
+    review.save()
+    AccountPlan.objects.filter(pk=plan.pk).update(
+        last_reviewed_on=review.reviewed_on,
+        next_review_date=next_review_after(plan=plan, reviewed_on=review.reviewed_on),
+    )
+    data = build_snapshot(plan)
+    then = spec["as_it_stood"]
+    data["taken_at"] = submitted_at.isoformat()
+    data["plan"]["value_what"] = then.get("value_what", data["plan"]["value_what"])
+    for goal in data["goals"]:
+        if goal["metric"] in then.get("goals", {}):
+            current, low, high = (
+                Decimal(then["goals"][goal["metric"]]),
+                Decimal(goal["baseline"]),
+                Decimal(goal["target"]),
+            )
+            goal["current_value"] = str(current)
+            goal["progress"] = float(max(0, min(1, (current - low) / (high - low))))
+    for person in data["stakeholders"]:
+        person.update(then.get("stakeholders", {}).get(person["name"], {}))
+    for action in data["actions"]:
+        action["status"] = then.get("actions", {}).get(action["title"], action["status"])
+    ReviewSnapshot.objects.create(review=review, taken_at=submitted_at, data=data)
 
 
 def _add_kpi(batch: _Batch, rows: _Rows, data: dict[str, Any], plan: AccountPlan, goal: Goal):
