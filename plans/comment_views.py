@@ -34,11 +34,11 @@ def _state(request: HtmxHttpRequest) -> str:
     return state if state in STATES else "open"
 
 
-def _threads(user, queryset) -> list[Comment]:
-    found = list(comments.threads(queryset, state="all"))
+def _threads(user, queryset, account: Account | None = None) -> list[Comment]:
+    found = comments.threads(queryset, state="all", account=account)
     for thread in found:
         _dress(user, thread)
-        for reply in thread.replies.all():
+        for reply in thread.thread_replies:
             _dress(user, reply, within=thread)
     return found
 
@@ -68,7 +68,7 @@ def _section(request: HtmxHttpRequest, *, account: Account, plan: AccountPlan | 
         subjects = None
     if about is not None:
         queryset = queryset.filter(on=about[0], on_id=about[1])
-    found = _threads(request.user, queryset)
+    found = _threads(request.user, queryset, account)
     open_count = sum(1 for thread in found if thread.resolved_at is None)
     shown = [
         thread
@@ -103,9 +103,9 @@ def _section(request: HtmxHttpRequest, *, account: Account, plan: AccountPlan | 
 
 def _mentionable(account: Account) -> list[dict]:
     return [
-        {"username": user.username, "name": str(user)}
+        {"username": user.username, "name": str(user), "kana": user.name_kana}
         for user in comments.mentionable(account).only(
-            "username", "first_name", "last_name", "language"
+            "username", "first_name", "last_name", "name_kana", "language"
         )
     ]
 

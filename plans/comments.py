@@ -18,7 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db import models
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape, urlize
@@ -131,12 +133,20 @@ class Subject:
 
 
 def subjects(plan: AccountPlan) -> list[Subject]:
-    """What a thread on this plan can be about: the plan, then each item, by kind."""
-    found = [Subject(CommentOn.PLAN, plan.pk, plan.title)]
-    for on, (model, name) in ITEMS.items():
-        rows = model.objects.filter(plan=plan).order_by("pk").values_list("pk", name)
-        found += [Subject(on, pk, str(label)) for pk, label in rows]
-    return found
+    """What a thread on this plan can be about: the plan, then each item, by kind (one
+    query for all the kinds)."""
+    parts = [
+        model.objects.filter(plan=plan)
+        .annotate(item_kind=Value(str(on)), item_label=Cast(F(name), models.TextField()))
+        .values_list("item_kind", "pk", "item_label")
+        .order_by()
+        for on, (model, name) in ITEMS.items()
+    ]
+    order = {str(on): i for i, on in enumerate(ITEMS)}
+    rows = sorted(parts[0].union(*parts[1:], all=True), key=lambda r: (order[r[0]], r[1]))
+    return [Subject(CommentOn.PLAN, plan.pk, plan.title)] + [
+        Subject(on, pk, str(label)) for on, pk, label in rows
+    ]
 
 
 def subject_of(*, account: Account, plan: AccountPlan | None, on: str, on_id: int) -> Subject:
@@ -376,7 +386,10 @@ def render_body(comment: Comment) -> SafeString:
     """A comment as it reads: escaped, links made clickable, line breaks kept, and the
     people it mentions marked."""
     text = urlize(comment.body, nofollow=True, autoescape=True)
-    mentioned = {mention.user.username.lower() for mention in comment.mentions.all()}
+    people = getattr(comment, "mentioned", None)
+    if people is None:
+        people = comment.mentions.select_related("user")
+    mentioned = {mention.user.username.lower() for mention in people}
 
     def mark(match: re.Match) -> str:
         name = match.group(1)
@@ -388,38 +401,46 @@ def render_body(comment: Comment) -> SafeString:
     return mark_safe(text.replace("\r\n", "\n").replace("\n", "<br>"))  # noqa: S308
 
 
-def threads(comments: QuerySet[Comment], *, state: str = "open") -> QuerySet[Comment]:
-    """Threads (first comments) with their replies, authors and mentions, most recent first.
-    `state`: open, resolved or all."""
+def threads(
+    comments: QuerySet[Comment], *, state: str = "open", account: Account | None = None
+) -> list[Comment]:
+    """Threads (first comments), most recent first, each with `thread_replies` in order and
+    every comment with `mentioned` (its mentions, with their users): three queries whatever
+    the number of threads. `state`: open, resolved or all. Given the `account` they are all
+    under, the threads and their plans are pointed at it, so that asking the rights about
+    them reads nothing more."""
     roots = comments.filter(parent__isnull=True)
     if state == "open":
         roots = roots.filter(resolved_at__isnull=True)
     elif state == "resolved":
         roots = roots.filter(resolved_at__isnull=False)
-    people = Prefetch("mentions", queryset=Mention.objects.select_related("user"))
-    return (
-        roots.select_related("author", "resolved_by")
-        .prefetch_related(
-            people,
-            Prefetch(
-                "replies",
-                queryset=Comment.objects.select_related("author")
-                .prefetch_related(people)
-                .order_by("created_at", "id"),
-            ),
-        )
-        .order_by("-last_activity_at", "-id")
+    found = list(
+        roots.select_related("author", "resolved_by", "plan").order_by("-last_activity_at", "-id")
     )
-
-
-def open_counts(plans: QuerySet[AccountPlan]) -> dict[int, int]:
-    """Open threads per plan, for a list of plans."""
-    return dict(
-        Comment.objects.filter(plan__in=plans, parent__isnull=True, resolved_at__isnull=True)
-        .values("plan")
-        .annotate(n=Count("pk"))
-        .values_list("plan", "n")
+    if not found:
+        return found
+    replies = list(
+        Comment.objects.filter(parent__in=[thread.pk for thread in found])
+        .select_related("author")
+        .order_by("created_at", "id")
     )
+    named: dict[int, list[Mention]] = {}
+    for mention in Mention.objects.filter(
+        comment__in=[comment.pk for comment in (*found, *replies)]
+    ).select_related("user"):
+        named.setdefault(mention.comment_id, []).append(mention)
+    under: dict[int, list[Comment]] = {}
+    for reply in replies:
+        reply.mentioned = named.get(reply.pk, [])
+        under.setdefault(reply.parent_id, []).append(reply)
+    for thread in found:
+        thread.mentioned = named.get(thread.pk, [])
+        thread.thread_replies = under.get(thread.pk, [])
+        if account is not None:
+            thread.account = account
+            if thread.plan is not None:
+                thread.plan.account = account
+    return found
 
 
 def involving(user: User, accounts: QuerySet) -> QuerySet[Comment]:

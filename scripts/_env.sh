@@ -27,3 +27,20 @@ ensure_venv() {
   mkdir -p var
   python manage.py compiletranslations
 }
+# Create the PostgreSQL database DATABASE_URL names when it does not exist yet.
+ensure_database() {
+  python - <<'PY'
+import os
+from urllib.parse import urlparse
+
+import psycopg
+
+url = urlparse(os.environ["DATABASE_URL"])
+name = url.path.lstrip("/")
+admin = url._replace(path="/postgres").geturl()
+with psycopg.connect(admin, autocommit=True) as conn:
+    if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+        conn.execute(f'CREATE DATABASE "{name}"')
+        print(f"Created database {name}")
+PY
+}

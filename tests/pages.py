@@ -74,6 +74,10 @@ READ_URL_OBJECTS = {
     "comments:thread": "comment",
     "comments:edit": "comment",
 }
+# Pages a persona of the crawls is refused with the reason (a 403 page): another person's
+# comment cannot be edited, even by a manager.
+REFUSED = {("comments:edit", "manager")}
+
 # Pages with their own way in: the dashboard's drill-down lists.
 EXTRA_PAGES = [
     *(

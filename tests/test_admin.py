@@ -18,7 +18,17 @@ from accounts.models import (
     Meeting,
     Opportunity,
 )
-from kam.core.models import Change, DigestLog, Notification, Reminder, Role, User
+from kam.core import security_log
+from kam.core.models import (
+    Change,
+    DigestLog,
+    Notification,
+    Reminder,
+    Role,
+    SecurityEvent,
+    SecurityEventKind,
+    User,
+)
 from plans import comments
 from plans.models import (
     KPI,
@@ -150,6 +160,9 @@ MAKERS: dict[type[Model], Callable[[], Model]] = {
     PlanReview: ReviewFactory,
     ReviewSnapshot: lambda: take_snapshot(ReviewFactory()),
     Comment: _comment,
+    SecurityEvent: lambda: security_log.record(
+        SecurityEventKind.EXPORT, actor=UserFactory(), list="accounts", rows=3, format="csv"
+    ),
     Change: lambda: Change.objects.create(
         account_id=AccountFactory().pk,
         model="accounts.account",
@@ -162,7 +175,7 @@ MAKERS: dict[type[Model], Callable[[], Model]] = {
 }
 
 # Written by the system only (the change log, review snapshots): read, never added or edited.
-READ_ONLY = {Change, ReviewSnapshot, Comment}
+READ_ONLY = {Change, ReviewSnapshot, Comment, SecurityEvent}
 
 # Kept by the database and shown read-only inside another model's page, not on their own.
 INLINE_ONLY = {AccountContractValue, Mention}

@@ -3,14 +3,12 @@
 import pytest
 from django.urls import reverse
 
-from tests.pages import READ_URL_OBJECTS, build_world, readable_pages
+from tests.pages import READ_URL_OBJECTS, REFUSED, build_world, readable_pages
 from tests.test_layers import WRITE_URL_OBJECTS
 
 pytestmark = pytest.mark.django_db
 
 EVERY_PAGE = {**READ_URL_OBJECTS, **WRITE_URL_OBJECTS}
-# Pages a persona is refused with the reason (a 403 page): editing another's comment.
-REFUSED = {("comments:edit", "manager")}
 
 
 @pytest.fixture

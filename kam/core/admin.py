@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Change, DigestLog, Notification, Reminder, User
+from . import security_log
+from .models import Change, DigestLog, Notification, Reminder, SecurityEvent, User
 
 admin.site.site_header = _("KAM CRM administration")
 admin.site.site_title = _("KAM CRM admin")
@@ -137,3 +138,21 @@ class ChangeAdmin(ReadOnlyAdmin):
     search_fields = ("object_repr",)
     list_select_related = ("user",)
     date_hierarchy = "at"
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(ReadOnlyAdmin):
+    """Who signed in from where, who exported what, who changed a role, a team or an owner
+    (kam.core.security_log). Kept SECURITY_LOG_DAYS, then pruned."""
+
+    list_display = ("at", "kind", "actor_name", "address", "subject", "what")
+    list_filter = ("kind", "at")
+    search_fields = ("actor_name", "address", "subject__username", "subject__last_name")
+    list_select_related = ("actor", "subject")
+    date_hierarchy = "at"
+    fields = ("at", "kind", "actor", "actor_name", "address", "subject", "account_id", "what")
+    readonly_fields = fields
+
+    @admin.display(description=_("what"))
+    def what(self, event: SecurityEvent) -> str:
+        return security_log.describe(event)

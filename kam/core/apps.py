@@ -15,7 +15,7 @@ class KamConfig(AppConfig):
             pre_create_historical_record,
         )
 
-        from . import changes, rights
+        from . import changes, rights, security_log  # noqa: F401  (its receivers)
 
         pre_create_historical_record.connect(
             rights.mark_manager_edit, dispatch_uid="kam.rights.manager_edit"

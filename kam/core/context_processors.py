@@ -1,4 +1,5 @@
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from .models import Notification
@@ -29,5 +30,8 @@ def navigation(request):
         for key, label, name in items
         if (url := _url(name)) is not None
     ]
-    unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    # Counted only when a template shows the bell: a section an htmx request swaps in does not.
+    unread = SimpleLazyObject(
+        lambda: Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    )
     return {"nav_items": nav, "unread_notifications": unread}

@@ -121,3 +121,20 @@ class RefusalMiddleware:
         return trigger_client_event(
             response, "kam:message", {"text": str(exception.message), "level": "error"}
         )
+
+
+class RequestContextMiddleware:
+    """Makes the request being served known to the security log (kam.core.security_log), so
+    that an event written deep in a service still says who and from which address."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .security_log import current_request
+
+        token = current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            current_request.reset(token)

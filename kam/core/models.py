@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
@@ -318,3 +319,70 @@ class Change(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr}"
+
+
+class SecurityEventKind(models.TextChoices):
+    SIGNED_IN = "signed_in", _("Signed in")
+    SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+    LOCKED_OUT = "locked_out", _("Locked out after failed sign-ins")
+    SIGNED_OUT_EVERYWHERE = "signed_out_everywhere", _("Signed out everywhere")
+    PASSWORD_CHANGED = "password_changed", _("Password changed")
+    PASSWORD_RESET_REQUESTED = "password_reset_requested", _("Password reset requested")
+    TWO_STEP_ON = "two_step_on", _("Two-step sign-in turned on")
+    TWO_STEP_OFF = "two_step_off", _("Two-step sign-in turned off")
+    RECOVERY_CODES = "recovery_codes", _("New recovery codes")
+    EXPORT = "export", _("Export")
+    ROLE_CHANGED = "role_changed", _("Role or access changed")
+    TEAM_CHANGED = "team_changed", _("Account team changed")
+    OWNER_CHANGED = "owner_changed", _("Owner changed")
+
+
+class SecurityEvent(models.Model):
+    """One event an administrator must be able to account for: who signed in from where,
+    who exported what, who changed a role, a team or an owner (kam.core.security_log).
+
+    Written in the same transaction as the change it records, where there is one; read-only
+    in admin; kept SECURITY_LOG_DAYS and pruned by a nightly task.
+    """
+
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    kind = models.CharField(_("event"), max_length=32, choices=SecurityEventKind.choices)
+    actor = models.ForeignKey(
+        User,
+        verbose_name=_("who"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The user name as typed or as it was then: kept when the user is renamed or deleted,
+    # and for a failed sign-in with a name that is no one's.
+    actor_name = models.CharField(_("user name"), max_length=150, blank=True)
+    address = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+    # Whose role, password or second step changed, when it is someone else's.
+    subject = models.ForeignKey(
+        User,
+        verbose_name=_("concerning"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    account_id = models.BigIntegerField(_("account"), null=True, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security log")
+        ordering = ["-at", "-id"]
+        constraints = [valid_choice("kind", SecurityEventKind, name="security_event_kind_valid")]
+        indexes = [
+            # The admin's list, newest first, filtered by kind or person; pruning by age.
+            models.Index(fields=["-at"], name="security_event_recent"),
+            models.Index(fields=["kind", "-at"], name="security_event_kind"),
+            models.Index(fields=["actor", "-at"], name="security_event_actor"),
+            models.Index(fields=["address", "-at"], name="security_event_address"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.actor_name}"

@@ -32,7 +32,8 @@ from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import User
+from . import security_log
+from .models import SecurityEventKind, User
 
 RECOVERY_CODES = 10
 SIGNED_IN_AT = "signed_in_at"
@@ -116,12 +117,15 @@ def two_step_enable(user: User, device: TOTPDevice) -> list[str]:
     device.save(update_fields=["confirmed"])
     User.objects.filter(pk=user.pk).update(two_step_enabled=True)
     user.two_step_enabled = True
-    return recovery_codes_new(user)
+    return recovery_codes_new(user, first=True)
 
 
 @transaction.atomic
-def recovery_codes_new(user: User) -> list[str]:
-    """Ten single-use codes for when the phone is lost; the old ones stop working."""
+def recovery_codes_new(user: User, *, first: bool = False) -> list[str]:
+    """Ten single-use codes for when the phone is lost; the old ones stop working. New codes
+    asked for later (not the first ones, which come with turning two-step on) are logged."""
+    if not first:
+        security_log.record(SecurityEventKind.RECOVERY_CODES, subject=user)
     device, _created = StaticDevice.objects.get_or_create(
         user=user, name="recovery", defaults={"confirmed": True}
     )
@@ -149,9 +153,16 @@ def _two_step_follows_devices(sender, instance, **kwargs) -> None:
     """The flag on the user follows the authenticators, however they change (an admin who
     deletes a lost phone's device in admin turns the second step off for that person)."""
     enabled = TOTPDevice.objects.filter(user_id=instance.user_id, confirmed=True).exists()
-    User.objects.filter(pk=instance.user_id).exclude(two_step_enabled=enabled).update(
-        two_step_enabled=enabled
+    flipped = (
+        User.objects.filter(pk=instance.user_id)
+        .exclude(two_step_enabled=enabled)
+        .update(two_step_enabled=enabled)
     )
+    if flipped:
+        security_log.record(
+            SecurityEventKind.TWO_STEP_ON if enabled else SecurityEventKind.TWO_STEP_OFF,
+            subject=User.objects.filter(pk=instance.user_id).first(),
+        )
 
 
 # Sessions
@@ -188,4 +199,5 @@ def sign_out_everywhere(request: HttpRequest) -> None:
     """End every session of the signed-in person, this one included."""
     user = request.user
     User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    security_log.record(SecurityEventKind.SIGNED_OUT_EVERYWHERE, actor=user, request=request)
     logout(request)

@@ -9,6 +9,7 @@ import qrcode
 import qrcode.image.svg
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
@@ -23,8 +24,9 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from . import signin
+from . import security_log, signin
 from .http import HtmxHttpRequest
+from .models import SecurityEventKind, User
 
 
 class CodeForm(forms.Form):
@@ -160,3 +162,18 @@ def sign_out_everywhere(request: HtmxHttpRequest) -> HttpResponse:
     signin.sign_out_everywhere(request)
     messages.info(request, _("You were signed out on every device, this one included."))
     return HttpResponseRedirect(reverse("login"))
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset page; asking for a reset link goes into the security log, whether or not
+    the address belongs to anyone (the page itself never says)."""
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        security_log.record(
+            SecurityEventKind.PASSWORD_RESET_REQUESTED,
+            actor=User.objects.filter(email__iexact=email, is_active=True).first(),
+            actor_name=email,
+            email=email,
+        )
+        return super().form_valid(form)

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "kam.core.middleware.RequestContextMiddleware",
     "kam.core.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -115,6 +116,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Form choices are read with .iterator(), which on PostgreSQL opens a server-side cursor
+    # (three round trips for a list of a dozen people); client-side cursors also keep the
+    # product usable behind a transaction-pooling PgBouncer.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+        "DISABLE_SERVER_SIDE_CURSORS", default=True
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True
@@ -184,6 +191,7 @@ RENEWAL_REMINDER_LEAD_DAYS = env.list(
 PRICE_REVIEW_LEAD_DAYS = env.list("PRICE_REVIEW_LEAD_DAYS", cast=int, default=[30, 7, 0])
 PLAN_REVIEW_LEAD_DAYS = env.list("PLAN_REVIEW_LEAD_DAYS", cast=int, default=[7, 0])
 # A plan review waiting this many days for sign-off reminds the manager, once a day.
+SECURITY_LOG_DAYS = env.int("SECURITY_LOG_DAYS", default=400)
 APPROVAL_REMINDER_DAYS = env.int("APPROVAL_REMINDER_DAYS", default=3)
 ACTION_DUE_LEAD_DAYS = env.list("ACTION_DUE_LEAD_DAYS", cast=int, default=[3, 0])
 # Daily digests go out from this local hour on (the digest task runs hourly).

@@ -87,7 +87,7 @@ document.addEventListener("click", (event) => {
     if (q === null) return;
     const needle = q.toLowerCase();
     const found = people()
-      .filter((p) => p.username.toLowerCase().includes(needle) || p.name.toLowerCase().includes(needle))
+      .filter((p) => [p.username, p.name, p.kana || ""].some((text) => text.toLowerCase().includes(needle)))
       .slice(0, 8);
     if (!found.length) return;
     active = Math.min(active, found.length - 1);

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Account, AccountContractValue, Contract
-from kam.tools import benchmark
 from kam.core.models import Change
+from kam.tools import benchmark
 from plans.models import (
     KPI,
     AccountPlan,
