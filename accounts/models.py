@@ -20,7 +20,7 @@ from kam.core.db import (
     not_blank,
     valid_choice,
 )
-from kam.core.models import TimeStampedModel
+from kam.core.models import Searchable, TimeStampedModel
 from kam.core.versions import Versioned
 
 from .querysets import AccountChildQuerySet, AccountQuerySet, ContractQuerySet
@@ -101,7 +101,7 @@ HEALTH_FIELDS = (
 ACCOUNT_COMPUTED_FIELDS = ("priority_score", "quadrant", *HEALTH_FIELDS)
 
 
-class Account(TimeStampedModel, Versioned):
+class Account(Searchable, TimeStampedModel, Versioned):
     """A key account: a customer that matters far more than the rest."""
 
     name = models.CharField(_("company name"), max_length=200)
@@ -198,7 +198,8 @@ class Account(TimeStampedModel, Versioned):
     )
     health_computed_at = models.DateTimeField(_("health computed at"), null=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=list(ACCOUNT_COMPUTED_FIELDS))
+    history = HistoricalRecords(excluded_fields=[*ACCOUNT_COMPUTED_FIELDS, "search_key"])
+    SEARCHED = ("name", "name_kana")
     objects = AccountQuerySet.as_manager()
 
     class Meta:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from kam.core import rights
 from kam.core.models import User
+from kam.core.text import fold
 from plans.models import AccountPlan, PlanStatus
 from stakeholders.models import Stakeholder
 
@@ -97,9 +98,10 @@ def account_list(
     # The owner is fetched for the page only (add_list_columns): joining users here lets a
     # poor estimate of a LIKE search pick a nested loop over every matching account.
     accounts = Account.objects.visible_to(user)
-    search = search.strip()
+    search = fold(search)
     if search:
-        accounts = accounts.filter(Q(name__icontains=search) | Q(name_kana__icontains=search))
+        # Names and readings as people type them (kam.core.text); a trigram index serves it.
+        accounts = accounts.filter(search_key__contains=search)
     if tier in Tier.values:
         accounts = accounts.filter(tier=tier)
     if status in AccountStatus.values:

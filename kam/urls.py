@@ -35,6 +35,7 @@ urlpatterns = [
     ),
     path("language/", views.set_language, name="set_language"),
     path("settings/", views.user_settings, name="user_settings"),
+    path("readings/", views.reading_suggestion, name="reading_suggestion"),
     path("settings/two-step/", signin_views.two_step_setup, name="two_step_setup"),
     path("settings/two-step/codes/", signin_views.two_step_codes, name="two_step_codes"),
     path("settings/two-step/off/", signin_views.two_step_disable, name="two_step_disable"),

@@ -21,7 +21,7 @@ from kam.core.db import (
     not_blank,
     valid_choice,
 )
-from kam.core.models import TimeStampedModel
+from kam.core.models import Searchable, TimeStampedModel
 from kam.core.versions import Versioned
 
 from .querysets import (
@@ -70,7 +70,7 @@ PLAN_PROFILE_FIELDS = (
 )
 
 
-class AccountPlan(TimeStampedModel, Versioned):
+class AccountPlan(Searchable, TimeStampedModel, Versioned):
     """The strategic plan for one key account: who gets what value, when, and how."""
 
     account = models.ForeignKey(
@@ -122,7 +122,8 @@ class AccountPlan(TimeStampedModel, Versioned):
         related_name="copied_to",
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_key"])
+    SEARCHED = ("title",)
     objects = PlanQuerySet.as_manager()
 
     # Three forms save a plan: its basics (with the status), its value proposition and its

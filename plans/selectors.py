@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 
 from kam.core import rights
 from kam.core.models import Role, User
+from kam.core.text import fold
 
 from .models import (
     KPI,
@@ -40,12 +41,10 @@ def plan_list(
         plans = plans.filter(status=status)
     if owner.isdigit():
         plans = plans.filter(owner_id=int(owner))
-    search = search.strip()
+    search = fold(search)
     if search:
         plans = plans.filter(
-            Q(account__name__icontains=search)
-            | Q(account__name_kana__icontains=search)
-            | Q(title__icontains=search)
+            Q(account__search_key__contains=search) | Q(search_key__contains=search)
         )
     open_threads = (
         Comment.objects.filter(plan=OuterRef("pk"), parent__isnull=True, resolved_at__isnull=True)

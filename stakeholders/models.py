@@ -18,7 +18,7 @@ from kam.core.db import (
     not_blank,
     valid_choice,
 )
-from kam.core.models import TimeStampedModel
+from kam.core.models import Searchable, TimeStampedModel
 from kam.core.versions import Versioned
 
 
@@ -49,7 +49,7 @@ class RelationshipStrength(models.IntegerChoices):
     TRUSTED = 4, _("Trusted advisor")
 
 
-class Stakeholder(TimeStampedModel, Versioned):
+class Stakeholder(Searchable, TimeStampedModel, Versioned):
     """A person at the customer: where they sit, how they buy, how they see us."""
 
     account = models.ForeignKey(
@@ -105,7 +105,8 @@ class Stakeholder(TimeStampedModel, Versioned):
     )
     notes = models.TextField(_("notes"), blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_key"])
+    SEARCHED = ("name", "name_kana")
     objects = AccountChildQuerySet.as_manager()
 
     created_by = models.ForeignKey(

@@ -29,6 +29,7 @@ from tests.factories import (
 READ_URL_OBJECTS = {
     "home": None,
     "user_settings": None,
+    "reading_suggestion": None,
     "two_step_setup": None,
     "password_change": None,
     "password_change_done": None,

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Contract, ContractStatus, Industry, Quadrant
 from kam.core.models import Role, User
+from kam.core.text import fold
 from kam.tools import demo
 from plans.models import KPI, AccountPlan, ActionItem, ActionStatus, Goal, PlanStatus
 from plans.services import fiscal_year_bounds, kpi_refresh_latest
@@ -95,6 +96,8 @@ def test_about_forty_accounts_with_readings_across_industries():
     for account in accounts:
         assert KATAKANA.match(account.name_kana), account.name_kana
         assert account.headquarters and account.annual_revenue and account.employees
+        # Found by its reading typed in hiragana: the bulk load fills the search key.
+        assert account.search_key.endswith(fold(account.name_kana))
     assert {a.industry for a in accounts} == set(Industry.values)
     assert len({a.tier for a in accounts}) == 4
     assert {a.status for a in accounts} >= {"active", "at_risk", "prospect"}

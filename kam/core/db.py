@@ -136,3 +136,43 @@ def keeping_sqlite_triggers(operations: list) -> list:
         saved.clear()
 
     return [RunPython(set_aside, put_back), *operations, RunPython(put_back, set_aside)]
+
+
+def backfill_search_keys(app_label: str, model_name: str, fields: tuple[str, ...]):
+    """A migration step that fills `search_key` (kam.core.models.Searchable) on existing rows,
+    folded as the model folds it on save."""
+
+    def run(apps, schema_editor):
+        from .text import search_key
+
+        model = apps.get_model(app_label, model_name)
+        rows = []
+        for row in model.objects.only("pk", *fields).iterator(chunk_size=2000):
+            row.search_key = search_key(*(getattr(row, name) for name in fields))[:500]
+            rows.append(row)
+            if len(rows) >= 2000:
+                model.objects.bulk_update(rows, ["search_key"])
+                rows = []
+        model.objects.bulk_update(rows, ["search_key"])
+
+    return run
+
+
+def trigram_index(table: str, name: str, column: str = "search_key"):
+    """A migration step: on PostgreSQL, a pg_trgm GIN index that serves `contains` (LIKE
+    '%...%') searches on the column; nothing on SQLite, where the lists are small."""
+    from django.db import migrations
+
+    def create(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        schema_editor.execute(
+            f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin ("{column}" gin_trgm_ops)'
+        )
+
+    def drop(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
+
+    return migrations.RunPython(create, drop)

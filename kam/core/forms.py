@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
@@ -138,6 +140,7 @@ class FieldsOnlyModelForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        suggest_reading_of(self)
         # Range checks of the model run here too, so that every error shows at the first try
         # rather than only once the rest of the form is valid. A choice list already bounds
         # its values (and compares them as text, before they are converted).
@@ -168,3 +171,27 @@ class UserSettingsForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["language", "digest_enabled", "email"]
+
+
+def suggest_reading_of(form: forms.BaseForm, source: str = "name", target: str = "name_kana"):
+    """A form with a name and its reading: typing the name fills a blank reading with a
+    suggestion (kam.core.readings), which stays editable; a reading already there is kept."""
+    if source not in form.fields or target not in form.fields:
+        return
+    reading_id = form[target].auto_id
+    form.fields[source].widget.attrs.update(
+        {
+            "hx-get": reverse("reading_suggestion"),
+            "hx-trigger": "change",
+            "hx-target": f"#{reading_id}",
+            "hx-swap": "outerHTML",
+            "hx-include": f"#{reading_id}",
+            "hx-vals": json.dumps(
+                {
+                    "field": form.add_prefix(target),
+                    "id": reading_id,
+                    "source": form.add_prefix(source),
+                }
+            ),
+        }
+    )

@@ -386,3 +386,37 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.actor_name}"
+
+
+class Searchable(models.Model):
+    """A record found by what people type: `search_key` holds its folded names and readings
+    (kam.core.text), refreshed on every save; searches match it with `contains`, served on
+    PostgreSQL by a trigram index. Subclasses name the fields in SEARCHED."""
+
+    search_key = models.CharField(_("search key"), max_length=500, blank=True, editable=False)
+
+    SEARCHED: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if self.refresh_search_key() and update_fields is not None:
+            update_fields = [*update_fields, "search_key"]
+        return super().save(*args, update_fields=update_fields, **kwargs)
+
+    def refresh_search_key(self) -> bool:
+        """Recompute the key; whether it changed."""
+        from .text import search_key
+
+        key = search_key(*(getattr(self, name) for name in self.SEARCHED))[:500]
+        changed = key != self.search_key
+        self.search_key = key
+        return changed
+
+
+def refresh_search_keys(rows) -> None:
+    """Fill the search keys of rows about to be inserted in bulk (bulk_create skips save)."""
+    for row in rows:
+        if isinstance(row, Searchable):
+            row.refresh_search_key()

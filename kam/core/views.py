@@ -1,9 +1,13 @@
-"""Views of the ground floor: the notification centre, language and personal settings."""
+"""Views of the ground floor: the notification centre, language and personal settings, and
+the reading suggested for a name."""
 
+import re
+
+from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -16,6 +20,7 @@ from .edit import edit_flow
 from .forms import UserSettingsForm
 from .http import HtmxHttpRequest, render_page
 from .models import Notification
+from .readings import suggest_reading
 from .services import notification_mark_read, user_settings_update
 
 
@@ -112,3 +117,21 @@ def user_settings(request: HtmxHttpRequest) -> HttpResponse:
             },
         ),
     )
+
+
+_FIELD_NAME = re.compile(r"^[\w-]{1,64}$")
+
+
+@require_GET
+@login_required
+def reading_suggestion(request: HtmxHttpRequest) -> HttpResponse:
+    """The reading input of a form, filled with a reading of the name when it was left blank
+    (kam.core.readings): the name field asks for it on change and swaps it in, editable."""
+    field = request.GET.get("field", "name_kana")
+    element_id = request.GET.get("id", f"id_{field}")
+    source = request.GET.get("source", "name")
+    if not all(_FIELD_NAME.match(value) for value in (field, element_id, source)):
+        return HttpResponseBadRequest()
+    value = request.GET.get(field, "").strip() or suggest_reading(request.GET.get(source, ""))
+    attrs = {"id": element_id, "maxlength": 200}
+    return HttpResponse(forms.TextInput().render(field, value[:200], attrs=attrs))

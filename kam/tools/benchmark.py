@@ -31,7 +31,7 @@ from accounts.models import (
     Opportunity,
     Tier,
 )
-from kam.core.models import Change, Notification, Reminder, Role, User
+from kam.core.models import Change, Notification, Reminder, Role, User, refresh_search_keys
 from kam.core.runtime import settle_heap
 from plans.models import (
     KPI,
@@ -75,6 +75,7 @@ class Measurement:
 
 
 def _bulk(model, rows: list) -> list:
+    refresh_search_keys(rows)
     return model.objects.bulk_create(rows, batch_size=BATCH)
 
 

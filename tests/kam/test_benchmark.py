@@ -52,6 +52,9 @@ def test_seed_builds_the_portfolio_the_brief_sets():
     # Bulk inserts go through the contract triggers too.
     assert AccountContractValue.objects.exists()
     assert not Account.objects.filter(health_score__isnull=True).exists()
+    # Bulk inserts fill the search keys that save() keeps.
+    assert not Account.objects.filter(search_key="").exists()
+    assert not Stakeholder.objects.filter(search_key="").exists()
 
 
 def test_every_page_answers_and_queries_are_counted():

@@ -31,7 +31,7 @@ from simple_history.utils import bulk_create_with_history
 
 from accounts.health import refresh_health
 from accounts.models import Account, AccountTeamMember, Contract, Meeting, Opportunity
-from kam.core.models import Role, User
+from kam.core.models import Role, User, refresh_search_keys
 from plans import comments
 from plans.models import (
     KPI,
@@ -181,10 +181,12 @@ def _levels(rows: list, parent: Callable) -> list[list]:
 
 
 def _bulk(model: type[models.Model], rows: list) -> None:
+    refresh_search_keys(rows)
     model.objects.bulk_create(rows, batch_size=BATCH)
 
 
 def _with_history(model: type[models.Model], rows: list) -> None:
+    refresh_search_keys(rows)
     if rows:
         bulk_create_with_history(rows, model, batch_size=BATCH, default_change_reason=CHANGE_REASON)
 

@@ -1,0 +1,48 @@
+"""Folding: the one rule by which what people type is matched against names.
+
+Japanese is typed in many shapes for one name: しののめ, シノノメ, ｼﾉﾉﾒ, 東雲; ＡＢＣ and abc;
+株式会社東雲精機, ㈱東雲精機 and 東雲精機. `fold` brings them to one shape:
+
+1. Unicode NFKC: full-width letters and digits become ASCII, half-width katakana becomes
+   full-width, ㈱ becomes (株);
+2. hiragana becomes katakana (jaconv), so a reading typed in either matches;
+3. case is folded;
+4. company suffixes are dropped (株式会社, (株), 有限会社, (有), 合同会社, (同), Inc., Co., Ltd.,
+   Corp., LLC, K.K.), and so are spaces and the punctuation between words (・ . , -), so that
+   "東雲 精機" and "東雲精機" are one.
+
+Every search box and the duplicate check go through here; the models keep a folded
+`search_key` of their names and readings (refreshed on save), which a search matches with
+`contains`, served on PostgreSQL by a trigram index.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import jaconv
+
+# After NFKC and case folding.
+_JAPANESE_SUFFIXES = re.compile(r"株式会社|有限会社|合同会社|合資会社|合名会社|\((?:株|有|同)\)")
+_LATIN_SUFFIXES = re.compile(
+    r"(?<![a-z0-9])(?:co\.?,?\s*ltd|inc|corp|corporation|llc|ltd|co|kk|k\.k)\.?(?![a-z0-9])"
+)
+_SEPARATORS = re.compile(r"[\s・･.,，、。\-‐－_/／'’\"]+")
+
+
+def fold(text: str | None) -> str:
+    """`text` in the one shape searches and duplicate checks compare."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", str(text))
+    text = jaconv.hira2kata(text).casefold()
+    text = _JAPANESE_SUFFIXES.sub(" ", text)
+    text = _LATIN_SUFFIXES.sub(" ", text)
+    return _SEPARATORS.sub("", text)
+
+
+def search_key(*parts: str | None) -> str:
+    """The folded parts of a record that a search looks in (its name, its reading), joined
+    by a separator no folded text contains, so a match never spans two parts."""
+    return "|".join(folded for part in parts if (folded := fold(part)))
