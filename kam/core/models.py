@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .db import valid_choice
 
@@ -326,7 +327,7 @@ class SecurityEventKind(models.TextChoices):
     SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
     LOCKED_OUT = "locked_out", _("Locked out after failed sign-ins")
     SIGNED_OUT_EVERYWHERE = "signed_out_everywhere", _("Signed out everywhere")
-    PASSWORD_CHANGED = "password_changed", _("Password changed")
+    PASSWORD_CHANGED = "password_changed", pgettext_lazy("security event", "Password changed")
     PASSWORD_RESET_REQUESTED = "password_reset_requested", _("Password reset requested")
     TWO_STEP_ON = "two_step_on", _("Two-step sign-in turned on")
     TWO_STEP_OFF = "two_step_off", _("Two-step sign-in turned off")
