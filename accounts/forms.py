@@ -297,3 +297,12 @@ class MeetingForm(FieldsOnlyModelForm):
         self.fields["attendees"].queryset = users
         if not self.is_bound and "held_at" not in self.initial:
             self.initial["held_at"] = timezone.localtime().replace(second=0, microsecond=0)
+
+
+class AccountCreateForm(AccountForm):
+    """A new account: when it may already exist, the person confirms after seeing the others."""
+
+    confirm_duplicates = forms.BooleanField(
+        label=_("I have looked at these accounts: this is a different customer, create it."),
+        required=False,
+    )

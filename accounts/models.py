@@ -21,6 +21,7 @@ from kam.core.db import (
     valid_choice,
 )
 from kam.core.models import Searchable, TimeStampedModel
+from kam.core.text import validate_corporate_number
 from kam.core.versions import Versioned
 
 from .querysets import AccountChildQuerySet, AccountQuerySet, ContractQuerySet
@@ -115,6 +116,14 @@ class Account(Searchable, TimeStampedModel, Versioned):
         _("industry"), max_length=32, choices=Industry.choices, default=Industry.OTHER
     )
     website = models.URLField(_("website"), blank=True)
+    # 法人番号, issued by the National Tax Agency: one per legal entity.
+    corporate_number = models.CharField(
+        _("corporate number"),
+        max_length=13,
+        blank=True,
+        help_text=_("法人番号: 13 digits, optional."),
+        validators=[validate_corporate_number],
+    )
     headquarters = models.CharField(_("headquarters"), max_length=200, blank=True)
     annual_revenue = models.DecimalField(
         _("customer's annual revenue"),

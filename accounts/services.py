@@ -20,6 +20,7 @@ from kam.core.models import User
 from kam.core.services import assign_fields, delete_checked, save_fields, service, split_versions
 from stakeholders.models import Stakeholder
 
+from . import duplicates
 from .health import refresh_health
 from .models import (
     Account,
@@ -42,6 +43,7 @@ ACCOUNT_FACT_FIELDS = (
     "name_kana",
     "industry",
     "website",
+    "corporate_number",
     "headquarters",
     "annual_revenue",
     "revenue_currency",
@@ -78,6 +80,7 @@ def account_create(
     name_kana: str = "",
     industry: str = Industry.OTHER,
     website: str = "",
+    corporate_number: str = "",
     headquarters: str = "",
     annual_revenue: Decimal | None = None,
     revenue_currency: str = "",
@@ -90,15 +93,25 @@ def account_create(
     score_growth_rate: int = 3,
     score_fit: int = 3,
     score_relationship: int = 3,
+    confirm_duplicates: bool = False,
 ) -> Account:
-    """Add a key account. A rep owns what they create; a manager may name any active owner."""
+    """Add a key account. A rep owns what they create; a manager may name any active owner.
+    An account that may already exist (accounts.duplicates) is created only once the person
+    has seen the others and confirmed."""
     _check_new_owner(user=user, owner=owner)
+    duplicates.refuse_unseen_duplicates(
+        duplicates.account_duplicates(
+            name=name, website=website, corporate_number=corporate_number
+        ),
+        confirmed=confirm_duplicates,
+    )
     account = Account(
         owner=owner,
         name=name.strip(),
         name_kana=name_kana.strip(),
         industry=industry,
         website=website,
+        corporate_number=corporate_number,
         headquarters=headquarters,
         annual_revenue=annual_revenue,
         revenue_currency=(revenue_currency or settings.DEFAULT_CURRENCY).upper(),

@@ -25,8 +25,9 @@ from kam.core.http import SWAP_OPTIONS, HtmxHttpRequest, is_fragment, render_pag
 from kam.core.models import User
 from kam.core.rights import Act
 
-from . import health, selectors, services
+from . import duplicates, health, selectors, services
 from .forms import (
+    AccountCreateForm,
     AccountForm,
     ContractEditForm,
     ContractForm,
@@ -152,10 +153,25 @@ def account_list(request: HtmxHttpRequest) -> TemplateResponse:
 @login_required
 def account_create(request: HtmxHttpRequest) -> HttpResponse:
     user = request.user
+
+    def show(_, form):
+        context = {"active_nav": "accounts", "form": form}
+        if form.errors.get(duplicates.DUPLICATE_FIELD):
+            found = duplicates.account_duplicates(
+                name=form.cleaned_data.get("name", ""),
+                website=form.cleaned_data.get("website", ""),
+                corporate_number=form.cleaned_data.get("corporate_number", ""),
+            )
+            # Only what the person may see is named; the rest is counted.
+            visible = found.filter(pk__in=Account.objects.visible_to(user).values("pk"))
+            context["duplicates"] = list(visible.select_related("owner")[:20])
+            context["hidden_duplicates"] = found.count() - visible.count()
+        return TemplateResponse(request, "accounts/create.html", context)
+
     return edit_flow(
         request,
         queryset=None,
-        form=lambda _, data: AccountForm(
+        form=lambda _, data: AccountCreateForm(
             data,
             owners=selectors.owner_choices(user=user),
             rep_only=not user.sees_whole_portfolio,
@@ -164,9 +180,7 @@ def account_create(request: HtmxHttpRequest) -> HttpResponse:
         save=lambda _, form: services.account_create(user=user, **form.cleaned_data),
         notice=lambda parent, account: _("Account “%(name)s” created.") % {"name": account.name},
         redirect=lambda _, account: reverse("accounts:detail", args=[account.pk]),
-        show=lambda _, form: TemplateResponse(
-            request, "accounts/create.html", {"active_nav": "accounts", "form": form}
-        ),
+        show=show,
     )
 
 

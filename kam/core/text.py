@@ -22,6 +22,8 @@ import re
 import unicodedata
 
 import jaconv
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 # After NFKC and case folding.
 _JAPANESE_SUFFIXES = re.compile(r"株式会社|有限会社|合同会社|合資会社|合名会社|\((?:株|有|同)\)")
@@ -46,3 +48,21 @@ def search_key(*parts: str | None) -> str:
     """The folded parts of a record that a search looks in (its name, its reading), joined
     by a separator no folded text contains, so a match never spans two parts."""
     return "|".join(folded for part in parts if (folded := fold(part)))
+
+
+def corporate_number_valid(number: str) -> bool:
+    """A 法人番号: 13 digits, the first a check digit over the other twelve (the National Tax
+    Agency's rule: 9 - (sum of each digit times 1 or 2, alternating from the last, mod 9))."""
+    if not re.fullmatch(r"\d{13}", number or ""):
+        return False
+    base = number[1:]
+    total = sum(int(d) * (2 if i % 2 else 1) for i, d in enumerate(reversed(base)))
+    return int(number[0]) == 9 - total % 9
+
+
+def validate_corporate_number(value: str) -> None:
+    if value and not corporate_number_valid(value):
+        raise ValidationError(
+            _("A corporate number is 13 digits whose first digit checks the rest; check it."),
+            code="corporate_number",
+        )
