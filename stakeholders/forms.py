@@ -4,6 +4,7 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from accounts.duplicates import DUPLICATE_FIELD
 from accounts.models import Account
 from kam.core.forms import FieldsOnlyModelForm
 from plans.models import AccountPlan
@@ -43,6 +44,13 @@ class StakeholderForm(FieldsOnlyModelForm):
 
     def __init__(self, *args, account: Account, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            # Shown as a tick box only once the service has named a possible duplicate.
+            self.fields[DUPLICATE_FIELD] = forms.BooleanField(
+                label=_("Add this person all the same"),
+                required=False,
+                widget=forms.HiddenInput,
+            )
         reports_to = self.fields["reports_to"]
         reports_to.queryset = selectors.reports_to_choices(account=account, exclude=self.instance)
         # Anyone outside this customer is not on the list; say why rather than "invalid".
@@ -87,3 +95,9 @@ class EngagementForm(FieldsOnlyModelForm):
                 "Choose someone at this plan's customer who is not in the plan yet."
             )
         self.fields["owner"].queryset = selectors.owner_choices(current=self.instance.owner_id)
+
+
+def show_duplicate_confirmation(form: forms.BaseForm) -> None:
+    """After the service named possible duplicates, the confirmation becomes a tick box."""
+    if DUPLICATE_FIELD in form.fields and form.errors.get(DUPLICATE_FIELD):
+        form.fields[DUPLICATE_FIELD].widget = forms.CheckboxInput()

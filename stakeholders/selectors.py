@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from accounts.models import Account
 from kam.core import rights
 from kam.core.models import User
+from kam.core.text import fold
 from plans.models import AccountPlan
 
 from .models import (
@@ -444,3 +445,18 @@ def engagement_candidates(*, plan: AccountPlan) -> QuerySet:
         .exclude(engagements__plan=plan)
         .order_by("-influence", "name_kana", "name")
     )
+
+
+def stakeholder_duplicates(*, account, name: str, email: str = "", exclude: int | None = None):
+    """People of the account who may be this one: the same name as typed in any shape
+    (kam.core.text.fold), or the same e-mail address."""
+    match = Q(pk__in=[])
+    folded = fold(name)
+    if folded:
+        match |= Q(search_key=folded) | Q(search_key__startswith=f"{folded}|")
+    if email:
+        match |= Q(email__iexact=email.strip())
+    found = Stakeholder.objects.filter(account=account).filter(match)
+    if exclude is not None:
+        found = found.exclude(pk=exclude)
+    return found.order_by("name_kana", "pk")

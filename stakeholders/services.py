@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import F
+from django.utils.translation import gettext as _
 
+from accounts.duplicates import DUPLICATE_FIELD
 from accounts.models import Account
 from kam.core import rights
 from kam.core.models import Change, User
@@ -18,6 +21,7 @@ from kam.core.services import delete_checked, save_fields, service
 from plans import reviews
 from plans.models import AccountPlan
 
+from . import selectors
 from .models import Stakeholder, StakeholderEngagement
 
 STAKEHOLDER_FIELDS = (
@@ -44,6 +48,29 @@ PEOPLE = ("relationship_owner",)
 
 @service
 def stakeholder_create(*, account: Account, data: Mapping[str, Any], user: User) -> Stakeholder:
+    """Add a person to the account. Someone who may already be there (the same name in any
+    shape, or the same e-mail) is named, and added only once the person confirms."""
+    data = dict(data)
+    if not data.pop("confirm_duplicates", False):
+        found = list(
+            selectors.stakeholder_duplicates(
+                account=account, name=data.get("name", ""), email=data.get("email", "")
+            )[:5]
+        )
+        if found:
+            people = "、".join(
+                f"{person.name}（{person.title}）" if person.title else person.name
+                for person in found
+            )
+            raise ValidationError(
+                {
+                    DUPLICATE_FIELD: _(
+                        "Possibly already on this account: %(people)s. Tick the box to add "
+                        "this person all the same."
+                    )
+                    % {"people": people}
+                }
+            )
     return save_fields(
         Stakeholder(account=account), data, STAKEHOLDER_FIELDS, user=user, people=PEOPLE
     )

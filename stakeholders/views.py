@@ -29,7 +29,7 @@ from plans import reviews
 from plans.models import AccountPlan
 
 from . import selectors, services
-from .forms import EngagementForm, StakeholderForm
+from .forms import EngagementForm, StakeholderForm, show_duplicate_confirmation
 from .models import Stakeholder, StakeholderEngagement
 
 POWER_MAP = "stakeholders/power_map.html"
@@ -113,6 +113,7 @@ def power_map(request: HtmxHttpRequest, account_pk: int) -> HttpResponse:
 def _stakeholder_form_response(
     request: HtmxHttpRequest, account: Account, form: StakeholderForm
 ) -> TemplateResponse:
+    show_duplicate_confirmation(form)
     # Errors come back with 200: htmx 2 does not swap error responses by default.
     context = {
         "account": account,
