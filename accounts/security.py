@@ -27,7 +27,10 @@ def _team_member_added(sender, instance: AccountTeamMember, created, raw=False, 
 
 
 @receiver(post_delete, sender=AccountTeamMember)
-def _team_member_removed(sender, instance: AccountTeamMember, **kwargs):
+def _team_member_removed(sender, instance: AccountTeamMember, origin=None, **kwargs):
+    if isinstance(origin, User):
+        # The user themself is being deleted: an event naming them could not be kept.
+        return
     _team_changed(instance, added=False)
 
 

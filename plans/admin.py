@@ -341,7 +341,18 @@ class ActionItemAdmin(EditRulesAdmin, admin.ModelAdmin):
 
 @admin.register(PlanReview)
 class PlanReviewAdmin(EditRulesAdmin, admin.ModelAdmin):
-    list_display = ("plan", "reviewed_on", "reviewer", "next_review_date")
+    """Reviews' notes and dates can be corrected here; the sign-off is the manager's, on the
+    plan or the "what changed" page (services.review_decide), never typed in admin."""
+
+    list_display = ("plan", "reviewed_on", "reviewer", "state", "next_review_date")
+    readonly_fields = (
+        "state",
+        "approver",
+        "submitted_at",
+        "decided_by",
+        "decided_at",
+        "decision_comment",
+    )
     search_fields = ("notes", "decisions", *PLAN_SEARCH)
     list_select_related = ("plan", "reviewer")
     autocomplete_fields = ("plan", "reviewer")
@@ -380,7 +391,7 @@ class CommentAdmin(ReadOnlyAdmin):
     """Comment threads, read-only: people write, edit and delete their own on the pages,
     where the rights and the notifications apply."""
 
-    list_display = ("__str__", "author", "account", "plan", "on", "parent", "created_at")
+    list_display = ("excerpt", "author", "account", "plan", "on", "parent", "created_at")
     list_filter = ("on",)
     search_fields = ("body", "account__name", "plan__title")
     list_select_related = ("author", "account", "plan", "parent")
@@ -389,3 +400,7 @@ class CommentAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
+
+    @admin.display(description=_("comment"))
+    def excerpt(self, comment: Comment) -> str:
+        return (comment.body or "")[:60] or str(_("(deleted comment)"))

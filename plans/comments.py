@@ -47,7 +47,7 @@ from .models import (
 )
 
 # @ and a username (Django's own username characters), not part of a mail address.
-MENTION = re.compile(r"(?<![\w.@+-])@([\w.@+-]*[\w+-])")
+MENTION = re.compile(r"(?<![\w.@+/:=&?#%-])@([\w.@+-]*[\w+-])")
 
 # What a plan item thread can be about: its model and what it is called.
 ITEMS: dict[str, tuple[type, str]] = {

@@ -1070,6 +1070,9 @@ class Comment(TimeStampedModel, Versioned):
 
     objects = CommentQuerySet.as_manager()
     VERSIONS = {"version": ("body",)}
+    # What was written stays in the thread (and its edits in admin's history), not in the
+    # timeline, where a deleted comment's text would outlive the deletion.
+    OFF_TIMELINE = ("body",)
     history = HistoricalRecords(excluded_fields=["last_activity_at"])
 
     class Meta:
@@ -1122,7 +1125,8 @@ class Comment(TimeStampedModel, Versioned):
         ]
 
     def __str__(self) -> str:
-        return (self.body or "")[:60] or str(_("(deleted comment)"))
+        # Names the thread, not the text: the change log keeps this name after a deletion.
+        return f"{self.author} · {self.on_label or self.get_on_display()}"
 
     @property
     def account_for_rights(self):

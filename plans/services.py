@@ -105,6 +105,11 @@ def plan_mark_reviewed(
     date on by the plan's cadence, and submit the review to the owner's manager for sign-off
     (to any manager when the owner reports to no one)."""
     rights.require(reviewer, rights.Act.EDIT, plan)
+    # A new review replaces one still waiting: the manager signs off the latest, and the
+    # earlier one stops asking (it stays in the history as recorded).
+    PlanReview.objects.filter(plan=plan, state=ReviewState.SUBMITTED).update(
+        state=ReviewState.RECORDED
+    )
     reviewed_on = reviewed_on or timezone.localdate()
     next_date = next_review_after(plan=plan, reviewed_on=reviewed_on)
     review = PlanReview(

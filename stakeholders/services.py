@@ -19,7 +19,7 @@ from kam.core import rights
 from kam.core.models import Change, User
 from kam.core.services import delete_checked, save_fields, service
 from plans import reviews
-from plans.models import AccountPlan
+from plans.models import AccountPlan, Comment, CommentOn
 
 from . import selectors
 from .models import Stakeholder, StakeholderEngagement
@@ -133,8 +133,12 @@ def stakeholder_erase(*, stakeholder: Stakeholder, user: User) -> Stakeholder:
     for name in PERSONAL_FIELDS:
         setattr(stakeholder, name, "")
     # The version moves on, so that a form opened before cannot save the old name back.
+    stakeholder.refresh_search_key()
     Stakeholder.objects.filter(pk=stakeholder.pk).update(
-        name=ERASED_NAME, version=F("version") + 1, **dict.fromkeys(PERSONAL_FIELDS, "")
+        name=ERASED_NAME,
+        version=F("version") + 1,
+        search_key=stakeholder.search_key,
+        **dict.fromkeys(PERSONAL_FIELDS, ""),
     )
     stakeholder.history.all().delete()
     # The timeline's copies of the old values go too; their engagements lose the name.
@@ -143,5 +147,17 @@ def stakeholder_erase(*, stakeholder: Stakeholder, user: User) -> Stakeholder:
     Change.objects.filter(
         model=StakeholderEngagement._meta.label_lower, object_id__in=engagements
     ).update(object_repr=ERASED_NAME)
+    # Comment threads about an engagement carry the person's name as their subject.
+    threads = Comment.objects.filter(on=CommentOn.ENGAGEMENT, on_id__in=engagements)
+    thread_ids = list(threads.values_list("pk", flat=True))
+    threads.update(on_label=ERASED_NAME)
+    Comment.history.filter(id__in=thread_ids).update(on_label=ERASED_NAME)
+    for change in Change.objects.filter(model=Comment._meta.label_lower, object_id__in=thread_ids):
+        change.object_repr = ERASED_NAME
+        change.fields = [
+            {**item, "old": None, "new": ERASED_NAME} if item["field"] == "on_label" else item
+            for item in change.fields
+        ]
+        change.save(update_fields=["object_repr", "fields"])
     reviews.redact_stakeholder(stakeholder.pk, stakeholder.account_id)
     return stakeholder

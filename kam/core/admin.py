@@ -139,6 +139,18 @@ class ChangeAdmin(ReadOnlyAdmin):
     list_select_related = ("user",)
     date_hierarchy = "at"
 
+    def get_queryset(self, request):
+        # The ground cannot import the accounts app; a rep with admin access sees the
+        # changes of the accounts they own or are on the team of, like everywhere else.
+        found = super().get_queryset(request)
+        user = request.user
+        if user.is_superuser or getattr(user, "sees_whole_portfolio", False):
+            return found
+        from django.apps import apps
+
+        visible = apps.get_model("accounts", "Account").objects.visible_to(user).values("pk")
+        return found.filter(account_id__in=visible)
+
 
 @admin.register(SecurityEvent)
 class SecurityEventAdmin(ReadOnlyAdmin):

@@ -58,7 +58,7 @@ def plain(value: Any) -> Any:
 def _shown_fields(model) -> list[str]:
     """What people edit: not identity, bookkeeping or versions, nor the columns the system
     computes (generated, or not editable: health, roll-ups)."""
-    hidden = HIDDEN | set(getattr(model, "VERSIONS", ()))
+    hidden = HIDDEN | set(getattr(model, "VERSIONS", ())) | set(getattr(model, "OFF_TIMELINE", ()))
     return [
         field.name
         for field in model._meta.concrete_fields

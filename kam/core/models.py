@@ -402,7 +402,10 @@ class Searchable(models.Model):
         abstract = True
 
     def save(self, *args, update_fields=None, **kwargs):
-        if self.refresh_search_key() and update_fields is not None:
+        # A save that names its fields refreshes the key only when it writes a searched one,
+        # so a name changed in memory but not saved never reaches the key.
+        writes_names = update_fields is None or set(update_fields) & set(self.SEARCHED)
+        if writes_names and self.refresh_search_key() and update_fields is not None:
             update_fields = [*update_fields, "search_key"]
         return super().save(*args, update_fields=update_fields, **kwargs)
 

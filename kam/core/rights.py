@@ -170,7 +170,9 @@ def sign_off_refusal(user: User, review) -> str | None:
     if user.role != Role.MANAGER:
         return str(_("Only a manager signs off a plan review."))
     approver = review.approver
-    if approver is not None and approver.is_active and approver.pk != user.pk:
+    # Sent to someone who has left or is no longer a manager: any manager decides.
+    waiting_for = approver is not None and approver.is_active and approver.role == Role.MANAGER
+    if waiting_for and approver.pk != user.pk:
         return str(_("This review waits for %(name)s's sign-off.") % {"name": approver})
     return None
 

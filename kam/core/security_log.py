@@ -185,7 +185,9 @@ def _user_changes(sender, instance: User, raw=False, update_fields=None, **kwarg
     if not before:
         return
     request = current_request.get()
-    if before["password"] != instance.password:
+    # A hash upgraded at sign-in (Django re-hashes with newer settings) is no change: its
+    # setter clears the raw password that set_password() keeps.
+    if before["password"] != instance.password and instance._password is not None:
         match = getattr(request, "resolver_match", None)
         if match is not None and match.url_name == "password_reset_confirm":
             via = "reset"

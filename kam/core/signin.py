@@ -149,9 +149,11 @@ def two_step_disable(user: User) -> None:
 
 @receiver(post_save, sender=TOTPDevice)
 @receiver(post_delete, sender=TOTPDevice)
-def _two_step_follows_devices(sender, instance, **kwargs) -> None:
+def _two_step_follows_devices(sender, instance, origin=None, **kwargs) -> None:
     """The flag on the user follows the authenticators, however they change (an admin who
     deletes a lost phone's device in admin turns the second step off for that person)."""
+    if isinstance(origin, User):
+        return  # the user is being deleted along with their devices
     enabled = TOTPDevice.objects.filter(user_id=instance.user_id, confirmed=True).exists()
     flipped = (
         User.objects.filter(pk=instance.user_id)

@@ -141,7 +141,10 @@ def waiting_for(user: User) -> QuerySet[PlanReview]:
     if user.role != Role.MANAGER:
         return PlanReview.objects.none()
     return PlanReview.objects.filter(
-        Q(approver=user) | Q(approver__isnull=True) | Q(approver__is_active=False),
+        Q(approver=user)
+        | Q(approver__isnull=True)
+        | Q(approver__is_active=False)
+        | ~Q(approver__role=Role.MANAGER),
         state=ReviewState.SUBMITTED,
     )
 

@@ -314,6 +314,7 @@ def due_approvals(today: dt.date) -> list[Due]:
             "submitted_at",
             "approver_id",
             "approver__is_active",
+            "approver__role",
             "plan_id",
             "plan__title",
             "plan__account_id",
@@ -329,7 +330,8 @@ def due_approvals(today: dt.date) -> list[Due]:
     for row in reviews:
         submitted = timezone.localdate(row["submitted_at"])
         waited = (today - submitted).days
-        to = [row["approver_id"]] if row["approver__is_active"] else managers
+        waiting_for = row["approver__is_active"] and row["approver__role"] == Role.MANAGER
+        to = [row["approver_id"]] if waiting_for else managers
         for recipient in to:
             due.append(
                 Due(

@@ -7,7 +7,7 @@ import re
 
 import pytest
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -279,3 +279,24 @@ def test_admins_read_the_log_and_nobody_writes_it(client, admin_user, owner):
     response = client.post(reverse("admin:kam_securityevent_delete", args=[event.pk]))
     assert response.status_code == 403
     assert SecurityEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_deleting_a_user_on_a_team_with_two_step_leaves_no_dangling_event(owner, member, account):
+    TOTPDevice.objects.create(user=member, name="authenticator", confirmed=True)
+    pk = member.pk
+    member.delete()
+    # The foreign keys are checked now rather than at a commit the test never reaches.
+    connection.check_constraints()
+    assert not account.team_members.exists()
+    assert not SecurityEvent.objects.filter(subject_id=pk).exists()
+
+
+def test_a_hash_upgraded_at_sign_in_is_not_a_password_change(client, owner, settings):
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+    ]
+    sign_in(client, "owner", PASSWORD)
+    owner.refresh_from_db()
+    assert owner.password.startswith("pbkdf2_sha256$")  # upgraded from MD5
+    assert not events(K.PASSWORD_CHANGED)

@@ -418,3 +418,44 @@ def test_my_day_counts_the_threads_a_colleague_is_in(client, account, owner, mem
     comments.comment_reply(thread=thread, body="補足します", author=member)
     body = client.get(reverse("home")).content.decode()
     assert 'data-testid="my-thread-count">1</span>' in body
+
+
+def test_a_mention_inside_a_link_is_part_of_the_link(client, account, owner, member):
+    thread = start(account, owner, "資料 https://example.com/@member/page と @member")
+    client.force_login(owner)
+    body = client.get(reverse("comments:thread", args=[thread.pk])).content.decode()
+    assert 'href="https://example.com/@member/page"' in body
+    assert body.count('<span class="mention">@member</span>') == 1
+
+
+def test_a_deleted_comments_text_does_not_stay_on_the_timeline(account, owner):
+    from kam.core.models import Change
+
+    comment = start(account, owner, "社外秘：値引き上限は15%")
+    pk = comment.pk
+    comments.comment_delete(comment=comment, user=owner)
+    logged = Change.objects.filter(model="plans.comment", object_id=pk)
+    assert logged.exists()
+    assert not any("値引き" in (c.object_repr + str(c.fields)) for c in logged)
+
+
+def test_erasing_a_person_clears_their_search_key_and_thread_subjects(account, owner, manager):
+    from kam.core.models import Change
+    from stakeholders import services as people
+    from tests.factories import EngagementFactory, StakeholderFactory
+
+    plan = PlanFactory(account=account, owner=owner)
+    person = StakeholderFactory(account=account, name="山田 太郎", name_kana="ヤマダ タロウ")
+    engagement = EngagementFactory(plan=plan, stakeholder=person)
+    thread = start(
+        account, owner, "働きかけの方針", plan=plan, on="engagement", on_id=engagement.pk
+    )
+    assert thread.on_label == "山田 太郎"
+    people.stakeholder_erase(stakeholder=person, user=manager)
+    person.refresh_from_db()
+    assert "ヤマダ" not in person.search_key and "山田" not in person.search_key
+    thread.refresh_from_db()
+    assert "山田" not in thread.on_label
+    assert not thread.history.filter(on_label__contains="山田").exists()
+    for change in Change.objects.filter(model="plans.comment", object_id=thread.pk):
+        assert "山田" not in change.object_repr + str(change.fields)

@@ -1201,3 +1201,26 @@ def test_only_the_approver_gets_the_sign_off_buttons_on_the_changes_page(
     assert 'data-testid="changes-sign-off"' in body
     assert "submitted to 田中 部長" in text(body)
     assert 'data-testid="sign-off-form"' not in body
+
+
+def test_a_new_review_replaces_one_still_waiting(submitted, plan, member, manager):
+    later = services.plan_mark_reviewed(plan=plan, reviewer=member, notes="再見直し")
+    submitted.refresh_from_db()
+    assert submitted.state == ReviewState.RECORDED
+    assert later.state == ReviewState.SUBMITTED
+    assert list(PlanReview.objects.filter(state=ReviewState.SUBMITTED)) == [later]
+
+
+def test_an_approver_no_longer_a_manager_lets_any_manager_decide(submitted, manager, other_manager):
+    manager.role = Role.REP
+    manager.save(update_fields=["role"])
+    submitted.refresh_from_db()
+    assert rights.sign_off_refusal(other_manager, submitted) is None
+
+
+def test_admin_shows_the_sign_off_but_does_not_let_it_be_typed(client, submitted, admin_user):
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:plans_planreview_change", args=[submitted.pk]))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert 'name="state"' not in body and 'name="decided_by"' not in body
