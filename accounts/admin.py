@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -7,6 +9,7 @@ from kam.core.admin_edit import EditRulesAdmin
 from kam.core.exports import SpreadsheetAdmin
 from stakeholders.models import Stakeholder
 
+from . import duplicates
 from .models import (
     ACCOUNT_COMPUTED_FIELDS,
     Account,
@@ -98,7 +101,8 @@ class AccountAdmin(EditRulesAdmin, SpreadsheetAdmin):
                     ("tier", "status"),
                     "owner",
                     "industry",
-                    ("website", "headquarters"),
+                    ("website", "corporate_number"),
+                    "headquarters",
                     ("annual_revenue", "revenue_currency", "employees"),
                     "description",
                 )
@@ -140,6 +144,20 @@ class AccountAdmin(EditRulesAdmin, SpreadsheetAdmin):
         if "owner" in form.changed_data:
             # The owner is never on their own team (as accounts.services.account_update does).
             AccountTeamMember.objects.filter(account=obj, user=obj.owner_id).delete()
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is None:
+            fieldsets.append((None, {"fields": (duplicates.DUPLICATE_FIELD,)}))
+        return fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            return super().get_form(request, obj, change=change, **kwargs)
+        kwargs["form"] = _new_account_form(request.user, kwargs.get("form", self.form))
+        fields = flatten_fieldsets(self.get_fieldsets(request, obj))
+        kwargs["fields"] = [f for f in fields if f != duplicates.DUPLICATE_FIELD]
+        return super().get_form(request, obj, change=change, **kwargs)
 
 
 @admin.register(AccountTeamMember)
@@ -227,3 +245,34 @@ class MeetingAdmin(EditRulesAdmin, admin.ModelAdmin):
     list_select_related = ("account", "recorded_by")
     autocomplete_fields = ("account", "recorded_by", "stakeholders", "attendees")
     date_hierarchy = "held_at"
+
+
+def _new_account_form(user, base):
+    """Admin's add form for an account: like the page, it names possible duplicates (those
+    the person may see) and adds the account only once "a different customer" is ticked."""
+
+    class NewAccountForm(base):
+        confirm_duplicates = forms.BooleanField(
+            label=_("I have looked at these accounts: this is a different customer, create it."),
+            required=False,
+        )
+
+        def clean(self):
+            cleaned = super().clean()
+            if cleaned.get(duplicates.DUPLICATE_FIELD):
+                return cleaned
+            found = duplicates.account_duplicates(
+                name=cleaned.get("name") or "",
+                website=cleaned.get("website") or "",
+                corporate_number=cleaned.get("corporate_number") or "",
+            )
+            if found.exists():
+                named = found.filter(pk__in=Account.objects.visible_to(user).values("pk"))[:5]
+                self.add_error(
+                    duplicates.DUPLICATE_FIELD,
+                    _("Possibly the same customer as %(others)s.")
+                    % {"others": "、".join(a.name for a in named) or "—"},
+                )
+            return cleaned
+
+    return NewAccountForm

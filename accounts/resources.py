@@ -17,6 +17,7 @@ from kam.core import rights
 from kam.core.models import User
 from kam.core.versions import Versioned
 
+from . import duplicates
 from .models import Account, Contract
 
 
@@ -114,6 +115,10 @@ class AllOrNothingResource(resources.ModelResource):
         )
 
 
+# What a spreadsheet cell says for yes.
+TRUE = {"1", "true", "yes", "y", "はい", "○"}
+
+
 class AccountResource(AllOrNothingResource):
     owner = Field(attribute="owner", column_name="owner", widget=NaturalKeyWidget(User, "username"))
     priority_score = Field(attribute="priority_score", column_name="priority_score", readonly=True)
@@ -130,6 +135,7 @@ class AccountResource(AllOrNothingResource):
             "status",
             "owner",
             "website",
+            "corporate_number",
             "headquarters",
             "annual_revenue",
             "revenue_currency",
@@ -147,6 +153,31 @@ class AccountResource(AllOrNothingResource):
         export_order = fields
         # Company names are how people know their customers; a re-import updates them.
         import_id_fields = ("name",)
+
+    def import_instance(self, instance, row, **kwargs):
+        """A new account that may already exist under another spelling, website or
+        corporate number is refused, row by row, naming the others; a `duplicate_ok` column
+        set to 1 imports it all the same (accounts.duplicates)."""
+        super().import_instance(instance, row, **kwargs)
+        if instance.pk is not None or str(row.get("duplicate_ok") or "").strip() in TRUE:
+            return
+        found = list(
+            duplicates.account_duplicates(
+                name=instance.name,
+                website=instance.website,
+                corporate_number=instance.corporate_number,
+            )[:5]
+        )
+        if found:
+            raise ValidationError(
+                {
+                    "name": _(
+                        "Possibly the same customer as %(others)s. To import it all the same, "
+                        "put 1 in a duplicate_ok column for this row."
+                    )
+                    % {"others": "、".join(account.name for account in found)}
+                }
+            )
 
     def get_queryset(self):
         return super().get_queryset().select_related("owner")

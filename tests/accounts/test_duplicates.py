@@ -117,3 +117,59 @@ def test_a_wrong_corporate_number_is_refused_beside_the_field(owner):
     with pytest.raises(ValidationError) as refused:
         services.account_create(user=owner, owner=owner, name="北辰機械", corporate_number=WRONG)
     assert "corporate_number" in refused.value.message_dict
+
+
+def test_an_import_names_a_possible_duplicate_per_row_unless_told_otherwise(shinonome):
+    from tablib import Dataset
+
+    from accounts.resources import AccountResource
+
+    header = "name,name_kana,industry,tier,status,owner\n"
+    row = "㈱東雲精機,シノノメセイキ,manufacturing,key,active,owner\n"
+    refused = AccountResource().import_data(
+        Dataset().load(header + row, format="csv"), dry_run=False, raise_errors=False
+    )
+    assert refused.has_validation_errors()
+    (invalid,) = refused.invalid_rows
+    assert "株式会社東雲精機" in str(invalid.error_dict["name"])
+    assert Account.objects.count() == 1
+    accepted = AccountResource().import_data(
+        Dataset().load(header.strip() + ",duplicate_ok\n" + row.strip() + ",1\n", format="csv"),
+        dry_run=False,
+        raise_errors=False,
+    )
+    assert not accepted.has_validation_errors() and not accepted.has_errors()
+    assert Account.objects.count() == 2
+
+
+def test_admin_add_names_possible_duplicates_then_adds_when_ticked(client, admin_user, shinonome):
+    client.force_login(admin_user)
+    data = {
+        "name": "東雲精機",
+        "name_kana": "",
+        "tier": "key",
+        "status": "active",
+        "owner": shinonome.owner_id,
+        "industry": "manufacturing",
+        "revenue_currency": "JPY",
+        "score_revenue_size": 3,
+        "score_industry_position": 3,
+        "score_growth_rate": 3,
+        "score_fit": 3,
+        "score_relationship": 3,
+        "team_members-TOTAL_FORMS": 0,
+        "team_members-INITIAL_FORMS": 0,
+        "stakeholders-TOTAL_FORMS": 0,
+        "stakeholders-INITIAL_FORMS": 0,
+        "contracts-TOTAL_FORMS": 0,
+        "contracts-INITIAL_FORMS": 0,
+        "contract_values-TOTAL_FORMS": 0,
+        "contract_values-INITIAL_FORMS": 0,
+    }
+    page = client.post(reverse("admin:accounts_account_add"), data)
+    assert page.status_code == 200
+    assert "株式会社東雲精機" in page.content.decode()
+    assert Account.objects.count() == 1
+    done = client.post(reverse("admin:accounts_account_add"), {**data, "confirm_duplicates": "on"})
+    assert done.status_code == 302, done.content.decode()[:3000]
+    assert Account.objects.count() == 2

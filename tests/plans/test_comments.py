@@ -175,7 +175,9 @@ def test_replies_are_one_level_deep(account, owner, member):
 def test_a_mention_is_told_once_in_the_app_and_once_in_the_digest(account, owner, member):
     comment = start(account, owner, "@member 来週の訪問に同行できますか？")
     (note,) = told(member, ReminderKind.MENTION)
-    assert note.title.startswith("佐藤 健さんが株式会社サンプルであなたをメンションしました")
+    assert note.title.startswith(
+        "佐藤 健さんが株式会社サンプルのコメントであなたをメンションしました"
+    )
     assert note.url == reverse("comments:thread", args=[comment.pk]) + f"#comment-{comment.pk}"
     # Asked again (a retry, a second save): nothing more.
     comments._notify(comment, ReminderKind.MENTION, [member])
