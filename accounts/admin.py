@@ -267,7 +267,7 @@ def _new_account_form(user, base):
                 corporate_number=cleaned.get("corporate_number") or "",
             )
             if found.exists():
-                named = found.filter(pk__in=Account.objects.visible_to(user).values("pk"))[:5]
+                named = duplicates.seen_by(found, user)[:5]
                 self.add_error(
                     duplicates.DUPLICATE_FIELD,
                     _("Possibly the same customer as %(others)s.")

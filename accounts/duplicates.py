@@ -45,6 +45,12 @@ def account_duplicates(
     return found.order_by("name_kana", "pk")
 
 
+def seen_by(found: QuerySet[Account], user) -> QuerySet[Account]:
+    """The possible duplicates the person may see: only these are named to them; the others
+    are counted, so that nobody learns the name of an account that is not theirs."""
+    return found.filter(pk__in=Account.objects.visible_to(user).values("pk"))
+
+
 DUPLICATE_FIELD = "confirm_duplicates"
 
 

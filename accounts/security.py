@@ -15,9 +15,8 @@ from kam.core.models import SecurityEventKind, User
 from .models import Account, AccountTeamMember
 
 
-def _name(user_id: int | None) -> str:
-    user = User.objects.filter(pk=user_id).first() if user_id else None
-    return str(user) if user else ""
+def _user(user_id: int | None) -> User | None:
+    return User.objects.filter(pk=user_id).first() if user_id else None
 
 
 @receiver(post_save, sender=AccountTeamMember)
@@ -36,12 +35,13 @@ def _team_member_removed(sender, instance: AccountTeamMember, origin=None, **kwa
 
 def _team_changed(row: AccountTeamMember, *, added: bool) -> None:
     account = Account.objects.filter(pk=row.account_id).values_list("name", flat=True).first()
+    member = _user(row.user_id)
     security_log.record(
         SecurityEventKind.TEAM_CHANGED,
-        subject=User.objects.filter(pk=row.user_id).first(),
+        subject=member,
         account_id=row.account_id,
         added=added,
-        member=_name(row.user_id),
+        member=str(member or ""),
         role=row.role,
         account=account or "",
     )
@@ -56,11 +56,12 @@ def _owner_changed(sender, instance: Account, raw=False, update_fields=None, **k
     before = Account.objects.filter(pk=instance.pk).values_list("owner_id", flat=True).first()
     if before is None or before == instance.owner_id:
         return
+    new_owner = _user(instance.owner_id)
     security_log.record(
         SecurityEventKind.OWNER_CHANGED,
-        subject=User.objects.filter(pk=instance.owner_id).first(),
+        subject=new_owner,
         account_id=instance.pk,
         account=instance.name,
-        old=_name(before),
-        new=_name(instance.owner_id),
+        old=str(_user(before) or ""),
+        new=str(new_owner or ""),
     )

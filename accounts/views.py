@@ -162,8 +162,7 @@ def account_create(request: HtmxHttpRequest) -> HttpResponse:
                 website=form.cleaned_data.get("website", ""),
                 corporate_number=form.cleaned_data.get("corporate_number", ""),
             )
-            # Only what the person may see is named; the rest is counted.
-            visible = found.filter(pk__in=Account.objects.visible_to(user).values("pk"))
+            visible = duplicates.seen_by(found, user)
             context["duplicates"] = list(visible.select_related("owner")[:20])
             context["hidden_duplicates"] = found.count() - visible.count()
         return TemplateResponse(request, "accounts/create.html", context)

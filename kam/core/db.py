@@ -148,12 +148,12 @@ def backfill_search_keys(app_label: str, model_name: str, fields: tuple[str, ...
     folded as the model folds it on save."""
 
     def run(apps, schema_editor):
-        from .text import search_key
+        from .text import record_search_key
 
         model = apps.get_model(app_label, model_name)
         rows = []
         for row in model.objects.only("pk", *fields).iterator(chunk_size=2000):
-            row.search_key = search_key(*(getattr(row, name) for name in fields))[:500]
+            row.search_key = record_search_key(row, fields)
             rows.append(row)
             if len(rows) >= 2000:
                 model.objects.bulk_update(rows, ["search_key"])

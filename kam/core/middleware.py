@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect, reswap, trigger_client_event
 
 from . import rights, signin
+from .security_log import current_request
 
 
 class UserLanguageMiddleware:
@@ -131,8 +132,6 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from .security_log import current_request
-
         token = current_request.set(request)
         try:
             return self.get_response(request)

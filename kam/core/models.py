@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from .db import valid_choice
+from .text import SEARCH_KEY_LENGTH, record_search_key
 
 
 class TimeStampedModel(models.Model):
@@ -394,7 +395,9 @@ class Searchable(models.Model):
     (kam.core.text), refreshed on every save; searches match it with `contains`, served on
     PostgreSQL by a trigram index. Subclasses name the fields in SEARCHED."""
 
-    search_key = models.CharField(_("search key"), max_length=500, blank=True, editable=False)
+    search_key = models.CharField(
+        _("search key"), max_length=SEARCH_KEY_LENGTH, blank=True, editable=False
+    )
 
     SEARCHED: tuple[str, ...] = ()
 
@@ -411,9 +414,7 @@ class Searchable(models.Model):
 
     def refresh_search_key(self) -> bool:
         """Recompute the key; whether it changed."""
-        from .text import search_key
-
-        key = search_key(*(getattr(self, name) for name in self.SEARCHED))[:500]
+        key = record_search_key(self, self.SEARCHED)
         changed = key != self.search_key
         self.search_key = key
         return changed

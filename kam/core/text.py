@@ -44,6 +44,16 @@ def fold(text: str | None) -> str:
     return _SEPARATORS.sub("", text)
 
 
+# The column's width (kam.core.models.Searchable.search_key).
+SEARCH_KEY_LENGTH = 500
+
+
+def record_search_key(record, fields) -> str:
+    """The search key of a row (a model instance, or a migration's historical one) from the
+    fields it is searched by."""
+    return search_key(*(getattr(record, name) for name in fields))[:SEARCH_KEY_LENGTH]
+
+
 def search_key(*parts: str | None) -> str:
     """The folded parts of a record that a search looks in (its name, its reading), joined
     by a separator no folded text contains, so a match never spans two parts."""

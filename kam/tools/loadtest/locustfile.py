@@ -36,18 +36,17 @@ _numbers = itertools.count()
 class _Person(HttpUser):
     abstract = True
     wait_time = between(1, 3)
-    username = ""
+    # Who each simulated person signs in as: the n-th of `people` benchmark users.
+    username_format = ""
+    people = 1
 
     def on_start(self) -> None:
         n = next(_numbers)
         if HOSTS:
             self.client.base_url = HOSTS[n % len(HOSTS)]
-        self.sign_in(self.pick_username(n))
+        self.sign_in(self.username_format.format(n % self.people))
         self.accounts: list[str] = []
         self.plans: list[str] = []
-
-    def pick_username(self, n: int) -> str:
-        raise NotImplementedError
 
     def sign_in(self, username: str) -> None:
         page = self.client.get("/login/", name="sign in (form)")
@@ -101,9 +100,8 @@ class Rep(_Person):
     """A key account manager: their day, their accounts and plans, a meeting, a plan edit."""
 
     weight = 3
-
-    def pick_username(self, n: int) -> str:
-        return f"bench-rep-{n % REPS:03d}"
+    username_format = "bench-rep-{:03d}"
+    people = REPS
 
     @task(3)
     def my_day(self) -> None:
@@ -180,9 +178,8 @@ class Manager(_Person):
     """A manager: the portfolio dashboard, the renewal pipeline, drilling into accounts."""
 
     weight = 1
-
-    def pick_username(self, n: int) -> str:
-        return f"bench-manager-{n % MANAGERS}"
+    username_format = "bench-manager-{}"
+    people = MANAGERS
 
     @task(3)
     def dashboard(self) -> None:
